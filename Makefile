@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: MIT
+# foom: build, test, install.  B is the build directory (. by default, so
+# the commands land in cmd/ beside their sources); the sanitizer pass of
+# "make check" builds into .asan/ with the same rules.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+B ?= .
+CFLAGS ?= -O2 -g
+WFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+ALL_CFLAGS = $(WFLAGS) $(CFLAGS) $(PCRE2_CFLAGS) -Ilib -MMD -MP
+LDLIBS = $(PCRE2_LIBS) -lm
+
+CMDSRC = $(wildcard cmd/foom-*.c)
+CMDS = $(CMDSRC:%.c=$(B)/%)
+SCRIPTS = $(filter-out %.c,$(wildcard cmd/foom-*))
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
+TESTSRC = $(wildcard tests/*.c)
+TESTBIN = $(TESTSRC:%.c=$(B)/%)
+MAN1 = $(wildcard man/*.1)
+MAN7 = $(wildcard man/*.7)
+
+SANFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+all: $(CMDS) $(TESTBIN)
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/lib/libfoom.a: $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+$(B)/cmd/%: cmd/%.c $(B)/lib/libfoom.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/libfoom.a $(LDLIBS)
+
+$(B)/tests/%: tests/%.c $(B)/lib/libfoom.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/libfoom.a $(LDLIBS)
+
+asan:
+	$(MAKE) B=.asan CFLAGS='$(SANFLAGS)' LDFLAGS='-fsanitize=address,undefined' all
+
+# The suites run twice: on the normal build, then on the sanitizer build.
+check: all asan
+	tests/check . .asan
+
+bench: all
+	bench/run
+
+eval: all
+	bench/eval
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		build-essential pkg-config libpcre2-dev bats strace xz-utils \
+		procps util-linux jq
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(CMDS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 644 completions/fish/* $(DESTDIR)$(FISHCOMPDIR)
+
+uninstall:
+	for f in $(notdir $(CMDS) $(SCRIPTS)); do rm -f $(DESTDIR)$(BINDIR)/$$f; done
+	for f in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$f; done
+	for f in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$f; done
+	for f in $(notdir $(wildcard completions/bash/*)); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
+	for f in $(notdir $(wildcard completions/zsh/*)); do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done
+	for f in $(notdir $(wildcard completions/fish/*)); do rm -f $(DESTDIR)$(FISHCOMPDIR)/$$f; done
+
+clean:
+	rm -rf .asan lib/*.o lib/*.d lib/libfoom.a cmd/*.d tests/*.d $(CMDS) $(TESTBIN)
+
+.PHONY: all asan check bench eval deps install uninstall clean
+
+-include $(LIBOBJ:.o=.d) $(CMDS:=.d) $(TESTBIN:=.d)

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* msg: messages, exit statuses, and the stdout check at exit. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+#ifndef FOOM_VERSION
+#define FOOM_VERSION "0.1"
+#endif
+
+const char *msg_prog = "foom";
+const char *argp_program_version = "foom " FOOM_VERSION;
+const char *argp_program_bug_address = "the foom issue tracker";
+
+/* Like util-linux's close_stdout: a full disk or a closed pipe must not
+ * pass silently, but a reader that went away (EPIPE) is not an error. */
+static void close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno == EPIPE)
+			_exit(EXIT_OK);
+		fprintf(stderr, "%s: write error: %s\n", msg_prog,
+			strerror(errno ? errno : EIO));
+		_exit(EXIT_SYSTEM);
+	}
+}
+
+void msg_init(const char *prog)
+{
+	msg_prog = prog;
+	argp_err_exit_status = EXIT_USAGE;
+	atexit(close_stdout);
+}
+
+static void vmsg(int with_errno, const char *fmt, va_list ap)
+{
+	int e = errno;
+
+	fprintf(stderr, "%s: ", msg_prog);
+	vfprintf(stderr, fmt, ap);
+	if (with_errno)
+		fprintf(stderr, ": %s", strerror(e));
+	fputc('\n', stderr);
+}
+
+void msg_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(0, fmt, ap);
+	va_end(ap);
+}
+
+void msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(1, fmt, ap);
+	va_end(ap);
+}
+
+void msg_errx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void msg_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(1, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+int msg_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !isfinite(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int msg_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

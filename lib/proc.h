@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc: reading /proc (or a fixture tree shaped like it) with fixed
+ * buffers through a directory fd, and hardening a follow-mode process.
+ */
+#ifndef FOOM_PROC_H
+#define FOOM_PROC_H
+
+#include <stddef.h>
+
+/* Read a whole (small) file at dirfd/path into buf, NUL-terminated and
+ * cut at size-1 bytes.  Returns its length, or -1 with errno set. */
+long proc_read_at(int dirfd, const char *path, char *buf, size_t size);
+/* Re-read an open file from offset 0 (follow mode keeps files open). */
+long proc_pread(int fd, char *buf, size_t size);
+
+/* Find "key" at the start of a line, followed by ':' or blanks, and read
+ * the number after it ("MemTotal:  123 kB", "pgmajfault 42").
+ * Returns 1 when found, 0 when absent, -1 when not a number. */
+int proc_kv(const char *buf, const char *key, long long *v);
+
+/* Fields of /proc/PID/stat (proc(5)). */
+struct proc_stat {
+	int pid;
+	char comm[64];
+	char state;
+	int ppid, pgrp, session;
+	unsigned long flags;
+	unsigned long long utime_ticks, stime_ticks;
+	unsigned long long start_ticks; /* since boot, in clock ticks */
+	long long vsize_bytes;
+	long long rss_pages;
+};
+
+#define PROC_PF_KTHREAD 0x00200000UL /* include/linux/sched.h */
+
+int proc_parse_stat(const char *buf, struct proc_stat *st);
+/* Read PID/stat under the /proc root procfd; -1 with errno (ENOENT:
+ * the process is gone). */
+int proc_stat(int procfd, int pid, struct proc_stat *st);
+int proc_is_kthread(const struct proc_stat *st);
+/* /proc/PID/oom_score_adj; -1 with errno when unreadable. */
+int proc_oom_score_adj(int procfd, int pid, int *adj);
+
+/* The /proc root: opt, else $FOOM_PROC, else /proc. */
+const char *proc_root(const char *opt);
+/* open(O_DIRECTORY) of the root, exiting with status 3 on failure. */
+int proc_open_root(const char *root);
+
+/* For follow mode: lock memory (mlockall) and set our own oom_score_adj
+ * to -1000, each with a warning when not permitted. */
+void proc_harden(void);
+
+long proc_page_kb(void);
+
+#endif

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# lib/rec: the record format, its outputs, the input iterator.
+
+load helper
+
+@test "rec: values that need quoting read back identical" {
+	vals=('plain' 'with space' 'say "hi"' 'a=b' 'back\slash' 'tab	in'
+	      "new
+line" "$(printf 'bell\aesc\033del\177')" 'héllo wörld ✓' '' '"' '\' '=')
+	args=()
+	for i in "${!vals[@]}"; do args+=("k$i=${vals[$i]}"); done
+	recio -w rt "${args[@]}" > "$BATS_TEST_TMPDIR/a"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/a")" -eq 1 ]
+	recio "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/b"
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	# each value comes back byte for byte through -o as well
+	for i in "${!vals[@]}"; do
+		got=$(recio -o "k$i" "$BATS_TEST_TMPDIR/a"; echo x)
+		want=$(printf '%s' "${vals[$i]}" | sed 's/\\/\\\\/g; s/	/\\t/g' |
+			awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'; echo; echo x)
+		[ "$got" = "$want" ] || { echo "k$i: got [$got] want [$want]"; false; }
+	done
+}
+
+@test "rec: the writer quotes and escapes exactly as foom(7) says" {
+	run recio -w sample ts=1.000 scope=cgroup:/a/b 'reason=a "b"' 'x=c\d' \
+		"y=$(printf 'p\tq\001')" e=
+	[ "$status" -eq 0 ]
+	[ "$output" = 'sample ts=1.000 scope=cgroup:/a/b reason="a \"b\"" x=c\d y="p\tq\x01" e=""' ]
+}
+
+@test "rec: -j writes JSON with numbers as numbers" {
+	echo 'verdict ts=12.500 scope=node risk=0.91 level=near-oom n=-3 z=007 r="a \"q\" \x01"' |
+		recio -j > "$BATS_TEST_TMPDIR/j"
+	[ "$(cat "$BATS_TEST_TMPDIR/j")" = '{"record":"verdict","ts":12.500,"scope":"node","risk":0.91,"level":"near-oom","n":-3,"z":"007","r":"a \"q\" \u0001"}' ]
+	if command -v jq >/dev/null; then
+		[ "$(jq -r .risk "$BATS_TEST_TMPDIR/j")" = 0.91 ]
+	fi
+}
+
+@test "rec: -t aligns columns under one header, - for absent keys" {
+	printf 'sample scope=node avail_kb=10\nsample scope=cgroup:/long/name psi=3\n' |
+		recio -t > "$BATS_TEST_TMPDIR/t"
+	cat > "$BATS_TEST_TMPDIR/want" <<'OUT'
+SCOPE             AVAIL_KB PSI
+node              10       -
+cgroup:/long/name -        3
+OUT
+	assert_golden "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/t"
+}
+
+@test "rec: -o prints the chosen fields tab-separated, record as kind" {
+	run sh -c 'printf "kill ts=1.000 pid=42 result=killed\n" | recio -o record,pid,missing,result'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'kill\t42\t\tkilled')" ]
+}
+
+@test "rec: a malformed line is named by file and line, and skipped" {
+	printf 'sample a=1\nsample b="open\nsample c=2\n=x\nsample d\n' > "$BATS_TEST_TMPDIR/in"
+	run recio "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"in:2: bad record: unterminated quoted value of 'b'"* ]]
+	[[ "$output" == *"in:4: bad record: it does not open with a record kind"* ]]
+	[[ "$output" == *"in:5: bad record: expected key=value at column 8"* ]]
+	[[ "$output" == *"sample a=1"* ]]
+	[[ "$output" == *"sample c=2"* ]]
+}
+
+@test "rec: bad escapes, stray quotes and NUL bytes are rejected" {
+	run sh -c 'printf "s a=\"\\\\q\"\n" | recio'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad escape in value of 'a'"* ]]
+	run sh -c 'printf "s a=x\"y\n" | recio'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad character in value of 'a'"* ]]
+	run sh -c 'printf "s a=1\000b\n" | recio'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"NUL byte"* ]]
+	run sh -c 'printf "s a=\"x\"y\n" | recio'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"text after the closing quote of 'a'"* ]]
+}
+
+@test "rec: a line longer than the limit is refused, the next one read" {
+	{ printf 's a='; head -c 20000 /dev/zero | tr '\0' x; printf '\ns b=1\n'; } > "$BATS_TEST_TMPDIR/long"
+	run recio "$BATS_TEST_TMPDIR/long"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"long:1: bad record: line longer than 16384 bytes"* ]]
+	[[ "$output" == *"s b=1"* ]]
+}
+
+@test "rec: files, - and stdin, in order; a missing file is a system error" {
+	echo 'a x=1' > "$BATS_TEST_TMPDIR/f1"
+	echo 'b x=2' > "$BATS_TEST_TMPDIR/f2"
+	run sh -c "echo 'c x=3' | recio '$BATS_TEST_TMPDIR/f1' - '$BATS_TEST_TMPDIR/f2'"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a x=1\nc x=3\nb x=2')" ]
+	run recio "$BATS_TEST_TMPDIR/nope" "$BATS_TEST_TMPDIR/f1"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot open '$BATS_TEST_TMPDIR/nope': No such file or directory"* ]]
+	[[ "$output" == *"a x=1"* ]]
+}
+
+@test "rec: blank and # comment lines are skipped, CRLF tolerated" {
+	run sh -c 'printf "\n# note\na x=1\r\n   \n" | recio'
+	[ "$status" -eq 0 ]
+	[ "$output" = "a x=1" ]
+}

@@ -63,6 +63,13 @@ bench: all
 eval: all
 	bench/eval
 
+# The live side-by-side run (root, a memory cgroup, minutes) and the demo.
+bench-live: all
+	bench/livelock
+
+demo: all
+	bench/demo
+
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -90,6 +97,6 @@ uninstall:
 clean:
 	rm -rf .asan lib/*.o lib/*.d lib/libfoom.a cmd/*.d tests/*.d $(CMDS) $(TESTBIN)
 
-.PHONY: all asan check bench eval deps install uninstall clean
+.PHONY: all asan check bench bench-live demo eval deps install uninstall clean
 
 -include $(LIBOBJ:.o=.d) $(CMDS:=.d) $(TESTBIN:=.d)

@@ -294,7 +294,8 @@ int main(int argc, char **argv)
 	if (tab.n == 0)
 		return status ? status : EXIT_NONE;
 	if (opt.follow) {
-		proc_harden();
+		/* every path runs on every tick: lock pages as touched */
+		proc_harden_lazy();
 		rec_out.flush_each = 1;
 	}
 

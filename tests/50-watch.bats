@@ -1,0 +1,262 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# foom-watch: its own options and wiring (fast, stand-in stages), then the
+# whole pipeline on a real kernel: a real memory cgroup near its limit,
+# a leaking hog and a protected reader (root and the cgroup v1 memory
+# controller; skipped with the reason elsewhere).
+
+load helper
+
+setup_file() {
+	# One data file for the live tests' readers, written once.
+	if [ "$(id -u)" = 0 ]; then
+		dd if=/dev/urandom of="$BATS_FILE_TMPDIR/data" bs=1M count=256 \
+			conv=fsync status=none
+		# A use-once stream needs no real data: reading a hole fills
+		# the page cache like any read.
+		truncate -s 1G "$BATS_FILE_TMPDIR/stream"
+	fi
+}
+
+# Stand-in stages that print their arguments and pass lines on; the
+# one named in $DIE exits 3 after $DIE_AFTER lines.
+fake_stages() {
+	FAKE=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$FAKE"
+	cat > "$FAKE/foom-sample" <<-'EOF'
+	#!/bin/sh
+	echo "foom-sample $*" >> "$ARGS"
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "sample ts=$n scope=node"
+		[ "${DIE:-}" = foom-sample ] && [ $n -ge "${DIE_AFTER:-3}" ] && exit 3
+		sleep 0.05
+	done
+	EOF
+	for s in foom-predict foom-rank foom-kill; do
+		cat > "$FAKE/$s" <<-EOF
+		#!/bin/sh
+		echo "$s \$*" >> "\$ARGS"
+		[ "\${DIE:-}" = $s ] || exec cat
+		n=0
+		while IFS= read -r line; do
+			echo "\$line"
+			n=\$((n + 1))
+			[ \$n -lt "\${DIE_AFTER:-3}" ] || exit 3
+		done
+		EOF
+	done
+	chmod +x "$FAKE"/*
+	export ARGS=$BATS_TEST_TMPDIR/args
+	: > "$ARGS"
+}
+
+# The PIDs of a process's children.
+children() {
+	local f
+	for f in /proc/[0-9]*/stat; do
+		awk -v p="$1" '{ sub(/.*\) /, ""); if ($2 == p) { split(FILENAME, a, "/"); print a[3] } }' "$f" 2>/dev/null
+	done
+}
+
+@test "watch: an unknown option is a usage error (status 2)" {
+	run foom-watch --bogus
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"foom-watch: unknown option '--bogus'"* ]]
+}
+
+@test "watch: an option without its argument is a usage error (status 2)" {
+	run foom-watch -s
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"option '-s' requires an argument"* ]]
+}
+
+@test "watch: an operand is a usage error (status 2)" {
+	run foom-watch node
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unexpected argument 'node'"* ]]
+}
+
+@test "watch: each option reaches its stage" {
+	fake_stages
+	echo 'protect name=^x$' > "$BATS_TEST_TMPDIR/pol icy"
+	DIE=foom-sample PATH=$FAKE:$PATH run foom-watch -s cgroup:/a --scope=node \
+		--pods -i 0.5 --level high -P "$BATS_TEST_TMPDIR/pol icy" -n \
+		--grace 2 --cooldown=3 --log "$BATS_TEST_TMPDIR/k.log" --syslog -v
+	[ "$status" -eq 3 ]
+	run sort "$ARGS"
+	[ "${lines[0]}" = "foom-kill -f --pass -n --grace 2 --cooldown 3 --log $BATS_TEST_TMPDIR/k.log --syslog" ]
+	[ "${lines[1]}" = "foom-predict --level high --pass" ]
+	[ "${lines[2]}" = "foom-rank -f --pass -P $BATS_TEST_TMPDIR/pol icy" ]
+	[ "${lines[3]}" = "foom-sample -f -i 0.5 -s cgroup:/a -s node --pods" ]
+}
+
+@test "watch: the records flow through every stage to the output" {
+	fake_stages
+	DIE=foom-kill DIE_AFTER=4 PATH=$FAKE:$PATH run foom-watch
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = "sample ts=1 scope=node" ]
+	[ "${lines[3]}" = "sample ts=4 scope=node" ]
+	[ "${lines[4]}" = "foom-watch: foom-kill exited with status 3" ]
+}
+
+@test "watch: a stage that ends ends the watch, non-zero, naming the stage" {
+	fake_stages
+	for s in foom-sample foom-predict foom-rank foom-kill; do
+		DIE=$s PATH=$FAKE:$PATH run timeout 10 foom-watch
+		[ "$status" -eq 3 ]
+		[[ "$output" == *"foom-watch: $s exited with status 3" ]]
+	done
+}
+
+@test "watch: a stage killed by a signal ends the watch with status 3" {
+	need_pipeline
+	foom-watch --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
+		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	local w=$! rank
+	wait_stages "$w"
+	rank=$(for p in $(children "$w"); do
+		[ "$(cat /proc/$p/comm)" = foom-rank ] && echo "$p"; done)
+	[ -n "$rank" ]
+	kill -KILL "$rank"
+	local st=0
+	wait "$w" || st=$?
+	[ "$st" -eq 3 ]
+	grep -q "foom-watch: foom-rank was killed by signal 9" "$BATS_TEST_TMPDIR/err"
+	[ -z "$(children "$w")" ]
+}
+
+@test "watch: SIGTERM stops every stage, status 0" {
+	need_pipeline
+	foom-watch --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
+		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	local w=$! pids st=0
+	wait_stages "$w"
+	pids=$(children "$w")
+	[ "$(echo $pids | wc -w)" -eq 4 ]
+	grep -q '^verdict ' "$BATS_TEST_TMPDIR/out"
+	kill -TERM "$w"
+	wait "$w" || st=$?
+	[ "$st" -eq 0 ]
+	for p in $pids; do
+		! kill -0 "$p" 2>/dev/null
+	done
+}
+
+@test "watch: a stage that rejects its option makes it a usage error (status 2)" {
+	need_pipeline
+	run foom-watch --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.001
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"foom-sample: "*"0.001"* ]]
+	[[ "$output" == *"foom-watch: foom-sample exited with status 2"* ]]
+}
+
+# --- live ----------------------------------------------------------------
+
+need_pipeline() {
+	local s
+	for s in foom-sample foom-predict foom-rank foom-kill; do
+		command -v "$s" >/dev/null || skip "no $s in this build"
+	done
+}
+
+# wait_stages PID: until foom-watch PID runs four stages and one record
+# came out.
+wait_stages() {
+	local i
+	for i in $(seq 100); do
+		[ "$(children "$1" | wc -l)" -eq 4 ] && [ -s "$BATS_TEST_TMPDIR/out" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+teardown() {
+	[ -z "${WATCH:-}" ] || { kill -TERM "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null || :; }
+	memcg_destroy
+}
+
+oom_kills() {
+	awk '$1 == "oom_kill" { print $2 }' "$MEMCG_DIR/memory.oom_control"
+}
+
+# live_setup: a 512 MiB cgroup with the protected reader's 256 MiB file
+# warm in it, the policy, and foom-watch on the cgroup.
+live_setup() {
+	need_pipeline
+	memcg_create watch $((512 * 1048576))
+	[ -f "$BATS_FILE_TMPDIR/data" ] || skip "live test: no data file"
+	OUT=$BATS_TEST_TMPDIR/out
+	LAT=$BATS_TEST_TMPDIR/lat
+	POLICY=$BATS_TEST_TMPDIR/policy
+	printf 'protect name=^reader$\n%s\n' "${1:-}" > "$POLICY"
+	in_memcg reader --evict --warm -o "$LAT" "$BATS_FILE_TMPDIR/data"
+	READER=$PID
+	local i
+	for i in $(seq 300); do [ -s "$LAT" ] && break; sleep 0.1; done
+	[ -s "$LAT" ]
+	OOM0=$(oom_kills)
+	foom-watch -s "cgroup:$MEMCG_PATH" -P "$POLICY" --log "$BATS_TEST_TMPDIR/kills" \
+		> "$OUT" 2> "$BATS_TEST_TMPDIR/err" &
+	WATCH=$!
+}
+
+# wait_kills N SECONDS: until N kill records came out.
+wait_kills() {
+	local i
+	for i in $(seq $(($2 * 10))); do
+		[ "$(grep -c '^kill ' "$OUT")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "live: foom kills the leaking hog before the kernel would, the reader lives" {
+	live_setup
+	in_memcg hog hold 470 100
+	local hog=$PID
+	wait_kills 1 30
+	grep '^kill ' "$OUT" | head -1 | grep -q " pid=$hog .*result=killed"
+	grep -q "^kill .* pid=$hog " "$BATS_TEST_TMPDIR/kills"
+	! kill -0 "$hog" 2>/dev/null
+	# the reader was never signalled and still reads
+	kill -0 "$READER"
+	! grep -q " pid=$READER " "$OUT"
+	local n0 n1
+	n0=$(wc -l < "$LAT"); sleep 0.5; n1=$(wc -l < "$LAT")
+	[ "$n1" -gt "$n0" ]
+	[ "$(oom_kills)" = "$OOM0" ]
+}
+
+@test "live: a use-once stream over steady anonymous memory is not killed (20 s)" {
+	live_setup
+	in_memcg hog hold 150
+	local hog=$PID
+	# 50 MiB/s for 20 s: twice the limit of cache pushed through
+	in_memcg reader --evict --stream 50 "$BATS_FILE_TMPDIR/stream"
+	local streamer=$PID
+	sleep 20
+	[ "$(cat "$MEMCG_DIR/memory.failcnt")" -gt 0 ]
+	! grep -q '^kill ' "$OUT"
+	! grep -q '^victim ' "$OUT"
+	kill -0 "$hog"
+	kill -0 "$streamer"
+	kill -0 "$READER"
+	[ "$(oom_kills)" = "$OOM0" ]
+}
+
+@test "live: when the preferred victim frees too little, a second kill follows" {
+	ln -s "$(command -v hog)" "$BATS_TEST_TMPDIR/small"
+	live_setup 'prefer name=^small$'
+	in_memcg "$BATS_TEST_TMPDIR/small" hold 16
+	local small=$PID
+	sleep 0.5
+	in_memcg hog hold 470 100
+	local hog=$PID
+	wait_kills 2 40
+	grep '^kill ' "$OUT" | sed -n 1p | grep -q " pid=$small .*result=killed"
+	grep '^kill ' "$OUT" | sed -n 2p | grep -q " pid=$hog .*result=killed"
+	kill -0 "$READER"
+	[ "$(oom_kills)" = "$OOM0" ]
+}

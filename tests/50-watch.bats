@@ -14,7 +14,7 @@ setup_file() {
 			conv=fsync status=none
 		# A use-once stream needs no real data: reading a hole fills
 		# the page cache like any read.
-		truncate -s 1G "$BATS_FILE_TMPDIR/stream"
+		truncate -s 2G "$BATS_FILE_TMPDIR/stream"
 	fi
 }
 
@@ -140,7 +140,8 @@ children() {
 	wait "$w" || st=$?
 	[ "$st" -eq 0 ]
 	for p in $pids; do
-		! kill -0 "$p" 2>/dev/null
+		run kill -0 "$p"
+		[ "$status" -ne 0 ]
 	done
 }
 
@@ -219,10 +220,13 @@ wait_kills() {
 	wait_kills 1 30
 	grep '^kill ' "$OUT" | head -1 | grep -q " pid=$hog .*result=killed"
 	grep -q "^kill .* pid=$hog " "$BATS_TEST_TMPDIR/kills"
-	! kill -0 "$hog" 2>/dev/null
+	local st=0
+	wait "$hog" || st=$?
+	[ "$st" -gt 128 ]
 	# the reader was never signalled and still reads
 	kill -0 "$READER"
-	! grep -q " pid=$READER " "$OUT"
+	run grep -c " pid=$READER " "$OUT"
+	[ "$output" = 0 ]
 	local n0 n1
 	n0=$(wc -l < "$LAT"); sleep 0.5; n1=$(wc -l < "$LAT")
 	[ "$n1" -gt "$n0" ]
@@ -238,8 +242,10 @@ wait_kills() {
 	local streamer=$PID
 	sleep 20
 	[ "$(cat "$MEMCG_DIR/memory.failcnt")" -gt 0 ]
-	! grep -q '^kill ' "$OUT"
-	! grep -q '^victim ' "$OUT"
+	run grep -c '^kill ' "$OUT"
+	[ "$output" = 0 ]
+	run grep -c '^victim ' "$OUT"
+	[ "$output" = 0 ]
 	kill -0 "$hog"
 	kill -0 "$streamer"
 	kill -0 "$READER"

@@ -95,7 +95,8 @@ live_cg_stat() {
 live_cg_kill() {
 	[ -n "${CG_DIR:-}" ] && [ -d "$CG_DIR" ] || return 0
 	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		[ -s "$CG_DIR/cgroup.procs" ] || return 0
+		# cgroup files report size 0: read it
+		[ -n "$(cat "$CG_DIR/cgroup.procs")" ] || return 0
 		while read -r local_p; do
 			kill -9 "$local_p" 2>/dev/null || :
 		done < "$CG_DIR/cgroup.procs"

@@ -54,10 +54,7 @@ fake_stages() {
 
 # The PIDs of a process's children.
 children() {
-	local f
-	for f in /proc/[0-9]*/stat; do
-		awk -v p="$1" '{ sub(/.*\) /, ""); if ($2 == p) { split(FILENAME, a, "/"); print a[3] } }' "$f" 2>/dev/null
-	done
+	ps -o pid= --ppid "$1" || :
 }
 
 @test "watch: an unknown option is a usage error (status 2)" {
@@ -83,13 +80,14 @@ children() {
 	echo 'protect name=^x$' > "$BATS_TEST_TMPDIR/pol icy"
 	DIE=foom-sample PATH=$FAKE:$PATH run foom-watch -s cgroup:/a --scope=node \
 		--pods -i 0.5 --level high -P "$BATS_TEST_TMPDIR/pol icy" -n \
-		--grace 2 --cooldown=3 --log "$BATS_TEST_TMPDIR/k.log" --syslog -v
+		--grace 2 --cooldown=3 --log "$BATS_TEST_TMPDIR/k.log" --syslog -v \
+		--proc /p --cgroup-root=/c
 	[ "$status" -eq 3 ]
 	run sort "$ARGS"
-	[ "${lines[0]}" = "foom-kill -f --pass -n --grace 2 --cooldown 3 --log $BATS_TEST_TMPDIR/k.log --syslog" ]
+	[ "${lines[0]}" = "foom-kill -f --pass -n --grace 2 --cooldown 3 --log $BATS_TEST_TMPDIR/k.log --syslog --proc /p --cgroup-root /c" ]
 	[ "${lines[1]}" = "foom-predict --level high --pass" ]
-	[ "${lines[2]}" = "foom-rank -f --pass -P $BATS_TEST_TMPDIR/pol icy" ]
-	[ "${lines[3]}" = "foom-sample -f -i 0.5 -s cgroup:/a -s node --pods" ]
+	[ "${lines[2]}" = "foom-rank -f --pass --proc /p --cgroup-root /c -P $BATS_TEST_TMPDIR/pol icy" ]
+	[ "${lines[3]}" = "foom-sample -f -i 0.5 -s cgroup:/a -s node --pods --proc /p --cgroup-root /c" ]
 }
 
 @test "watch: the records flow through every stage to the output" {
@@ -112,16 +110,17 @@ children() {
 
 @test "watch: a stage killed by a signal ends the watch with status 3" {
 	need_pipeline
-	foom-watch --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
+	foom-watch -n --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
 		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
 	local w=$! rank
+	WATCH=$w
 	wait_stages "$w"
-	rank=$(for p in $(children "$w"); do
-		[ "$(cat /proc/$p/comm)" = foom-rank ] && echo "$p"; done)
+	rank=$(ps -o pid=,comm= --ppid "$w" | awk '$2 == "foom-rank" { print $1 }')
 	[ -n "$rank" ]
 	kill -KILL "$rank"
 	local st=0
 	wait "$w" || st=$?
+	WATCH=
 	[ "$st" -eq 3 ]
 	grep -q "foom-watch: foom-rank was killed by signal 9" "$BATS_TEST_TMPDIR/err"
 	[ -z "$(children "$w")" ]
@@ -129,15 +128,17 @@ children() {
 
 @test "watch: SIGTERM stops every stage, status 0" {
 	need_pipeline
-	foom-watch --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
+	foom-watch -n --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
 		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
 	local w=$! pids st=0
+	WATCH=$w
 	wait_stages "$w"
 	pids=$(children "$w")
 	[ "$(echo $pids | wc -w)" -eq 4 ]
 	grep -q '^verdict ' "$BATS_TEST_TMPDIR/out"
 	kill -TERM "$w"
 	wait "$w" || st=$?
+	WATCH=
 	[ "$st" -eq 0 ]
 	for p in $pids; do
 		run kill -0 "$p"
@@ -147,7 +148,7 @@ children() {
 
 @test "watch: a stage that rejects its option makes it a usage error (status 2)" {
 	need_pipeline
-	run foom-watch --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.001
+	run foom-watch -n --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.001
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"foom-sample: "*"0.001"* ]]
 	[[ "$output" == *"foom-watch: foom-sample exited with status 2"* ]]
@@ -174,7 +175,7 @@ wait_stages() {
 }
 
 teardown() {
-	[ -z "${WATCH:-}" ] || { kill -TERM "$WATCH" 2>/dev/null; wait "$WATCH" 2>/dev/null || :; }
+	[ -z "${WATCH:-}" ] || { kill -TERM "$WATCH" 2>/dev/null || :; wait "$WATCH" 2>/dev/null || :; }
 	memcg_destroy
 }
 
@@ -198,7 +199,9 @@ live_setup() {
 	for i in $(seq 300); do [ -s "$LAT" ] && break; sleep 0.1; done
 	[ -s "$LAT" ]
 	OOM0=$(oom_kills)
-	foom-watch -s "cgroup:$MEMCG_PATH" -P "$POLICY" --log "$BATS_TEST_TMPDIR/kills" \
+	# a process group of its own: foom never picks from its own group,
+	# which would otherwise hold the test's processes too
+	setsid foom-watch -s "cgroup:$MEMCG_PATH" -P "$POLICY" --log "$BATS_TEST_TMPDIR/kills" \
 		> "$OUT" 2> "$BATS_TEST_TMPDIR/err" &
 	WATCH=$!
 }

@@ -83,9 +83,10 @@ static int render(int dirfd, int v2, long long total_kb, char *out, size_t size)
 			"Inactive(file): %12lld kB\n"
 			"SwapTotal:      %12d kB\n"
 			"SwapFree:       %12d kB\n"
-			"Shmem:          %12lld kB\n",
+			"Shmem:          %12lld kB\n"
+			"SReclaimable:   %12d kB\n",
 			limit_kb, free_kb, free_kb + afile + ifile, 0, afile + ifile + shmem,
-			0, aanon, ianon, afile, ifile, 0, 0, shmem);
+			0, aanon, ianon, afile, ifile, 0, 0, shmem, 0);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)

@@ -227,7 +227,8 @@ static void discover(int nfixed)
 	for (int i = tab.n - 1; i >= nfixed; i--)
 		if (!tab.s[i]->seen)
 			drop(i);
-	qsort(tab.s + nfixed, tab.n - nfixed, sizeof *tab.s, by_name);
+	if (tab.n - nfixed > 1)
+		qsort(tab.s + nfixed, tab.n - nfixed, sizeof *tab.s, by_name);
 }
 
 /* The explicit scopes; a missing one is fatal once, a warning in -f. */

@@ -95,7 +95,7 @@ void pred_cfg_level(struct pred_cfg *c, int level)
 	static const double refault[] = { 4, 2, 1 };
 	static const double io[] = { 20, 10, 5 };
 	static const double mem[] = { 20, 10, 5 };
-	static const double fill[] = { 5, 10, 20 };
+	static const double fill[] = { 2.5, 5, 10 };
 	static const double warn[] = { 10, 30, 60 };
 
 	if (level < 0 || level > 2)
@@ -242,7 +242,7 @@ static double avail_slope(const struct sst *s, const struct point *cur,
 {
 	static double slope[PRED_FIT * (PRED_FIT - 1) / 2];
 	const struct point *q[PRED_FIT];
-	int avail = 0, n = 0, m = 0;
+	int avail = 0, n = 0, m = 0, stride;
 
 	for (int i = 0; i < s->n; i++) {
 		if (cur->ts - pt(s, i)->ts > window + 1e-9)
@@ -253,17 +253,17 @@ static double avail_slope(const struct sst *s, const struct point *cur,
 	if (isnan(cur->avail_kb))
 		return NAN;
 	q[n++] = cur;
-	/* Evenly thinned to PRED_FIT points, newest first. */
-	for (int i = 0, taken = 0; i < s->n && n < PRED_FIT; i++) {
+	/* Every stride-th point, so at most PRED_FIT span the window. */
+	stride = (avail + PRED_FIT - 2) / (PRED_FIT - 1);
+	for (int i = 0, seen = 0; i < s->n && n < PRED_FIT; i++) {
 		const struct point *p = pt(s, i);
 
 		if (cur->ts - p->ts > window + 1e-9)
 			break;
 		if (isnan(p->avail_kb))
 			continue;
-		if ((long)taken * (PRED_FIT - 1) <= (long)(n - 1) * avail)
+		if (seen++ % stride == 0)
 			q[n++] = p;
-		taken++;
 	}
 	if (n < 3)
 		return NAN;
@@ -443,8 +443,8 @@ static int evidence(const struct pred_cfg *c, const struct feat *f,
 
 	if (f->refault_pct_ps >= c->refault_pct)
 		sb_add(sb, "%sthe %.0f MiB of page cache left is read back at "
-		       "%.0f%%/s", n++ ? ", " : "", mib(f->file_kb),
-		       f->refault_pct_ps);
+		       "%.*f%%/s", n++ ? ", " : "", mib(f->file_kb),
+		       f->refault_pct_ps < 10 ? 1 : 0, f->refault_pct_ps);
 	if (f->io_pct >= c->io_pct)
 		sb_add(sb, "%s%.0f%% of the time stalled on IO", n++ ? ", " : "",
 		       f->io_pct);
@@ -645,6 +645,7 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 
 	s = find_scope(p, scope, ts, strcmp(scope, "node") == 0);
 	if (!s) {
+		msg[0] = '\0';
 		if (p->full_warned++)
 			return PRED_FULL;
 		snprintf(msg, sizeof msg, "more than %d scopes at once: '%s' and "

@@ -208,7 +208,14 @@ static int on_pod(void *ctx, const char *path, enum cg_ver ver)
 	return 0;
 }
 
-/* (Re)discover --cgroups and --pods scopes; drop the ones that left. */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(struct sampler *const *)a)->sc.name,
+		      (*(struct sampler *const *)b)->sc.name);
+}
+
+/* (Re)discover --cgroups and --pods scopes; drop the ones that left.
+ * They are printed sorted by name, whatever order readdir gives. */
 static void discover(int nfixed)
 {
 	if (!cg_ok)
@@ -222,6 +229,7 @@ static void discover(int nfixed)
 	for (int i = tab.n - 1; i >= nfixed; i--)
 		if (!tab.s[i]->seen)
 			drop(i);
+	qsort(tab.s + nfixed, tab.n - nfixed, sizeof *tab.s, by_name);
 }
 
 /* The explicit scopes; a missing one is fatal once, a warning in -f. */
@@ -286,7 +294,8 @@ int main(int argc, char **argv)
 	if (tab.n == 0)
 		return status ? status : EXIT_NONE;
 	if (opt.follow) {
-		proc_harden();
+		/* every path runs on every tick: lock pages as touched */
+		proc_harden_lazy();
 		rec_out.flush_each = 1;
 	}
 

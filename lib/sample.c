@@ -95,6 +95,24 @@ static void open_files(struct sampler *s, int dirfd, const int *which, int n,
 	}
 }
 
+static void open_ancestors(struct sampler *s, int v2fd)
+{
+	char p[PATH_MAX + 16];
+	char *slash;
+
+	snprintf(p, sizeof p, "%s", s->sc.cgroup);
+	while (s->nanc < SAMPLE_MAX_ANCESTORS && (slash = strrchr(p, '/')) &&
+	       slash != p) {
+		char f[PATH_MAX + 16];
+		int fd;
+
+		*slash = '\0';
+		snprintf(f, sizeof f, "%s/memory.max", cg_rel(p));
+		if ((fd = open_at(v2fd, f)) >= 0)
+			s->anc_fd[s->nanc++] = fd;
+	}
+}
+
 int sample_open(struct sampler *s, const struct cg_root *cg, int procfd)
 {
 	char dir[PATH_MAX];
@@ -103,6 +121,7 @@ int sample_open(struct sampler *s, const struct cg_root *cg, int procfd)
 		s->fd[i] = -1;
 	s->warned = 0;
 	s->gone = 0;
+	s->nanc = 0;
 	if (s->sc.kind == SCOPE_NODE) {
 		static const int nf[] = { SF_VMSTAT, SF_STAT, SF_ZONEINFO };
 		int pfd = openat(procfd, "pressure", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -133,6 +152,7 @@ int sample_open(struct sampler *s, const struct cg_root *cg, int procfd)
 					 SF_MSTAT, SF_PSI_MEM, SF_PSI_IO };
 
 		open_files(s, cg->v2fd, f, 7, dir);
+		open_ancestors(s, cg->v2fd);
 	} else {
 		return -1;
 	}
@@ -146,6 +166,9 @@ void sample_close(struct sampler *s)
 			close(s->fd[i]);
 			s->fd[i] = -1;
 		}
+	for (int i = 0; i < s->nanc; i++)
+		close(s->anc_fd[i]);
+	s->nanc = 0;
 }
 
 /* Read file i of s into buf; NULL when it is not there.  A file that was
@@ -444,6 +467,16 @@ static void read_v2(struct sampler *s, struct rec *r)
 		{ "oom", "events_oom" }, { "oom_kill", "oom_kill" },
 	};
 	long long max = bytes_kb(s, SF_MAX), high = bytes_kb(s, SF_HIGH);
+
+	for (int i = 0; i < s->nanc; i++) {
+		char b[64];
+		long long a;
+
+		if (proc_pread(s->anc_fd[i], b, sizeof b) > 0 &&
+		    strncmp(b, "max", 3) != 0 && (a = strtoll(b, NULL, 10) / 1024) >= 0 &&
+		    (max < 0 || a < max))
+			max = a;
+	}
 	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
 	long long usage = bytes_kb(s, SF_CURRENT);
 	char eb[512];

@@ -24,10 +24,15 @@ enum {
 	SF_COUNT
 };
 
+/* v2 has no hierarchical limit file: read the ancestors' memory.max. */
+#define SAMPLE_MAX_ANCESTORS 16
+
 struct sampler {
 	struct scope sc;
 	enum cg_ver ver;  /* CG_NONE for the node */
 	int fd[SF_COUNT]; /* -1: not there */
+	int anc_fd[SAMPLE_MAX_ANCESTORS]; /* v2: ancestors' memory.max */
+	int nanc;
 	unsigned long warned; /* one warning per missing field (bit) */
 	int gone;         /* a file vanished: the cgroup was removed */
 	int seen;         /* set by the caller's rescans */

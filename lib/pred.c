@@ -21,6 +21,9 @@
 /* Points of the avail_kb trend fit: 32 give 496 slopes, enough for a
  * median that ignores a few wild samples, cheap at 20 samples a second. */
 #define PRED_FIT 32
+/* Fewer points make no trend: with five, one jump (cache moving from the
+ * inactive to the active list) cannot carry the median. */
+#define PRED_FIT_MIN 5
 /* A scope name longer than this is not one foom-sample writes. */
 #define PRED_NAME_MAX 1024
 /* A scope unseen for this long (or five of its intervals) is gone: a
@@ -236,7 +239,7 @@ static double select_k(double *v, int n, int k)
 
 /* Theil-Sen slope of avail_kb (KiB/s) over the window: the median of the
  * slopes between every pair of points, so one odd sample moves nothing.
- * NAN with fewer than three points. */
+ * NAN with fewer than PRED_FIT_MIN points. */
 static double avail_slope(const struct sst *s, const struct point *cur,
 			  double window)
 {
@@ -265,7 +268,7 @@ static double avail_slope(const struct sst *s, const struct point *cur,
 		if (seen++ % stride == 0)
 			q[n++] = p;
 	}
-	if (n < 3)
+	if (n < PRED_FIT_MIN)
 		return NAN;
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
@@ -397,7 +400,7 @@ static void features(const struct pred *p, const struct sst *s,
 	}
 
 	f->eta_s = NAN;
-	slope = avail_slope(s, cur, c->eta_window_s);
+	slope = avail_slope(s, cur, fmax(c->eta_window_s, 4 * s->ival_s));
 	if (slope < 0) {
 		double eta = fmax(cur->avail_kb, 0) / -slope;
 

@@ -9,6 +9,7 @@
  * so that it keeps sampling when the machine it watches is stalling.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -297,7 +298,9 @@ int main(int argc, char **argv)
 	if (opt.follow) {
 		/* every path runs on every tick: lock pages as touched */
 		proc_harden_lazy();
-		rec_out.flush_each = 1;
+		/* one write a tick: the buffer holds a tick's records and
+		 * rec_flush() empties it at the end of each */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	}
 
 	start = next = last_scan = now(CLOCK_MONOTONIC);

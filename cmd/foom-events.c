@@ -143,8 +143,10 @@ static void print_summary(void)
 
 	if (!order)
 		msg_errx(EXIT_SYSTEM, "out of memory");
-	memcpy(order, sums, nsums * sizeof *order);
-	qsort(order, nsums, sizeof *order, sum_cmp);
+	if (nsums) {
+		memcpy(order, sums, nsums * sizeof *order);
+		qsort(order, nsums, sizeof *order, sum_cmp);
+	}
 	for (size_t i = 0; i < nsums; i++) {
 		rec_reset(&s, "summary");
 		if (order[i].scope[0])
@@ -255,7 +257,8 @@ static void flush_events(void)
 {
 	char err[160];
 
-	qsort(evs, nevs, sizeof *evs, ev_cmp);
+	if (nevs)
+		qsort(evs, nevs, sizeof *evs, ev_cmp);
 	for (size_t i = 0; i < nevs; i++) {
 		if (rec_parse(&ev, evs[i].text, strlen(evs[i].text), err,
 			      sizeof err) == 0)
@@ -461,8 +464,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		ol.page_kb = v;
 		break;
 	case ARGP_KEY_END:
-		if (opt.follow && state->arg_num > 0)
-			argp_error(state, "-f follows %s and takes no FILE", opt.kmsg);
 		if (opt.follow && opt.summary)
 			argp_error(state, "--summary reads to the end of the input: not with -f");
 		if (!opt.follow && (opt.all || strcmp(opt.kmsg, "/dev/kmsg") != 0))
@@ -516,6 +517,8 @@ int main(int argc, char **argv)
 	msg_init("foom-events");
 	oomlog_init(&ol);
 	argp_parse(&argp, argc, argv, 0, &idx, NULL);
+	if (opt.follow && idx < argc)
+		msg_errx(EXIT_USAGE, "-f follows %s and takes no FILE", opt.kmsg);
 	ol.boot_s = opt.boot_s;
 	if (ol.boot_s < 0 && (opt.follow || opt.this_boot))
 		ol.boot_s = boot_time();

@@ -273,8 +273,11 @@ static char *syslog_rest(char *p, struct line *ln)
 	if (*p == '[') {
 		const char *q = stamp_mono(p, &ln->mono_s);
 
-		if (q)
+		if (q) {
 			p = (char *)stamp_caller(q, ln->caller, sizeof ln->caller);
+			if (*p == ' ')
+				p++;
+		}
 	}
 	return p;
 }
@@ -437,11 +440,11 @@ static void on_summary(struct oomlog_report *r, const char *t)
 
 	snprintf(s, sizeof s, "%s", t);
 	if ((p = strrstr(s, ",uid="))) {
-		r->uid = strtoll(p + 5, NULL, 10);
+		kv_ll(p, "=", &r->uid);
 		*p = '\0';
 	}
 	if ((p = strrstr(s, ",pid="))) {
-		r->pid = strtoll(p + 5, NULL, 10);
+		kv_ll(p, "=", &r->pid);
 		*p = '\0';
 	}
 	if ((p = strrstr(s, ",task="))) {

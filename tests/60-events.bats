@@ -45,6 +45,11 @@ only_harden_warnings() {
 	grep -q ' usage_kb=524288 limit_kb=524288 failcnt=48213 memsw_usage_kb=524288 memsw_failcnt=0 kmem_usage_kb=3120 kmem_failcnt=0 ' "$BATS_TEST_TMPDIR/got"
 }
 
+@test "events: a real 6.18 report (this test host, cgroup v1 memcg), as dmesg printed it" {
+	golden real-6.18-memcg-v1
+	grep -q ' usage_kb=65536 limit_kb=65536 failcnt=19 memsw_usage_kb=65536 memsw_failcnt=0 kmem_usage_kb=188 kmem_failcnt=0 tasks=1 largest=18992:tail:66884$' "$BATS_TEST_TMPDIR/got"
+}
+
 @test "events: 4.19 memory cgroup OOM (journalctl -k): Task in, Kill process ... score" {
 	golden journal-4.19-memcg
 }

@@ -51,6 +51,8 @@ static const char *logpath;
 static struct rec in, out;
 static struct kill_report rep;
 static int asked, done, bad, syserr;
+static char **operands;
+static int noperands;
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Input:", 1 },
@@ -128,8 +130,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG: logpath = arg; break;
 	case OPT_SYSLOG: use_syslog = 1; break;
+	case ARGP_KEY_ARGS:
+		operands = state->argv + state->next;
+		noperands = state->argc - state->next;
+		state->next = state->argc;
+		break;
 	case ARGP_KEY_END:
-		if (state->arg_num == 0 && !follow)
+		if (noperands == 0 && !follow)
 			argp_error(state, "no PID given (or -f to read victims)");
 		if (pass && !follow)
 			argp_error(state, "--pass goes with -f");
@@ -245,15 +252,15 @@ int main(int argc, char **argv)
 		children, NULL, NULL
 	};
 	struct kill_victim v;
-	int idx, status = 0;
+	int status = 0;
 
 	msg_init("foom-kill");
-	argp_parse(&argp, argc, argv, 0, &idx, NULL);
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (!follow)
-		for (int i = idx; i < argc; i++)
-			if (parse_operand(argv[i], &v) < 0)
+		for (int i = 0; i < noperands; i++)
+			if (parse_operand(operands[i], &v) < 0)
 				msg_errx(EXIT_USAGE, "'%s' is not PID or "
-					 "PID:START", argv[i]);
+					 "PID:START", operands[i]);
 	if (!follow)
 		conf.cooldown_s = 0; /* operands are each meant */
 	status = kill_setup(&conf, proc_root(scope_roots.proc),
@@ -265,10 +272,10 @@ int main(int argc, char **argv)
 	if (follow) {
 		proc_harden();
 		rec_out.flush_each = 1;
-		status = rec_loop(argv + idx, argc - idx, on_line, NULL);
+		status = rec_loop(operands, noperands, on_line, NULL);
 	} else {
-		for (int i = idx; i < argc; i++) {
-			parse_operand(argv[i], &v);
+		for (int i = 0; i < noperands; i++) {
+			parse_operand(operands[i], &v);
 			handle(&v);
 		}
 	}

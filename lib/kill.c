@@ -235,6 +235,7 @@ struct job {
 	enum cg_ver cgver;
 	char cgpath[PATH_MAX];
 	int spared;             /* protected members left alone */
+	int spared_now;         /* ... seen by this pass */
 	int denied;             /* members the kernel would not signal */
 	int full;               /* the table filled up: more next round */
 	int signalled;
@@ -346,7 +347,7 @@ static void add_member(struct job *j, int pid)
 	      strcmp(cg, j->cgpath) != 0)))
 		goto skip;
 	if (protected_why(j->c, pid, &st, &gone)) {
-		j->spared += !gone;
+		j->spared_now += !gone;
 		goto skip;
 	}
 	set[nset++] = (struct member){ pid, fd, st.start_ticks,
@@ -406,12 +407,16 @@ static void collect_cgroup(struct job *j)
 	}
 }
 
+/* Each pass sees the protected members again: count them once. */
 static void collect(struct job *j)
 {
+	j->spared_now = 0;
 	if (j->c->what == KILL_GROUP)
 		collect_group(j);
 	else if (j->c->what == KILL_CGROUP)
 		collect_cgroup(j);
+	if (j->spared_now > j->spared)
+		j->spared = j->spared_now;
 }
 
 /* Signal one member, its start time checked once more right before. */

@@ -791,8 +791,10 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 		snprintf(rep->reason, sizeof rep->reason,
 			 "%d protected process%s spared", j.spared,
 			 j.spared > 1 ? "es" : "");
-	if (c->cooldown_s > 0 && v->scope && rep->result != KILL_GONE &&
-	    rep->result != KILL_DENIED)
+	/* Only a kill (or what would have been one) starts a cooldown. */
+	if (c->cooldown_s > 0 && v->scope &&
+	    (rep->result == KILL_KILLED || rep->result == KILL_TIMEOUT ||
+	     rep->result == KILL_DRY_RUN))
 		cooldown_mark(v->scope, mono() + c->cooldown_s);
 }
 

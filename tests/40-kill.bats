@@ -475,6 +475,7 @@ field() {
 	mount -t tmpfs tmpfs /dev
 	for e in "$T"/olddev/* "$T"/olddev/.[!.]*; do
 		[ -e "$e" ] || [ -L "$e" ] || continue
+		[ "${e##*/}" != log ] || continue
 		ln -s "$e" "/dev/${e##*/}"
 	done
 	python3 "$T/listen.py" "$T/syslog" 2 &

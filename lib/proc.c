@@ -154,17 +154,32 @@ int proc_open_root(const char *root)
 	return fd;
 }
 
-void proc_harden(void)
+static void harden(int lazy)
 {
-	int fd;
+	int fd, rc = -1;
 
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+	/* Kernels before 4.4 lack MCL_ONFAULT (EINVAL): lock everything. */
+	if (lazy)
+		rc = mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT);
+	if (rc < 0 && (!lazy || errno == EINVAL))
+		rc = mlockall(MCL_CURRENT | MCL_FUTURE);
+	if (rc < 0)
 		msg_warn("cannot lock memory (mlockall)");
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "-1000", 5) != 5)
 		msg_warn("cannot set oom_score_adj to -1000");
 	if (fd >= 0)
 		close(fd);
+}
+
+void proc_harden(void)
+{
+	harden(0);
+}
+
+void proc_harden_lazy(void)
+{
+	harden(1);
 }
 
 long proc_page_kb(void)

@@ -50,6 +50,10 @@ int proc_open_root(const char *root);
 /* For follow mode: lock memory (mlockall) and set our own oom_score_adj
  * to -1000, each with a warning when not permitted. */
 void proc_harden(void);
+/* The same, but pages are locked as they are first touched
+ * (MCL_ONFAULT): for a stage that runs its whole path on every tick, so
+ * that the library code it never uses is not read in and pinned. */
+void proc_harden_lazy(void);
 
 long proc_page_kb(void);
 

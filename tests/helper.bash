@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+bats_require_minimum_version 1.5.0
 # Shared by every suite: where the binaries are, fixtures, the real
 # traces, and live memory cgroups made beneath the test's own cgroup.
 

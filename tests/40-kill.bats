@@ -388,12 +388,14 @@ field() {
 	command -v strace >/dev/null || skip "no strace (make deps installs it)"
 	victim
 	echo "victim scope=node pid=$VPID start=$VSTART" > "$T/in"
-	run strace -f -qq -e trace=process -o "$T/trace" foom-kill -f "$T/in"
+	run strace -f -qq -e trace=process,process_mrelease -o "$T/trace" foom-kill -f "$T/in"
 	[ "$status" -eq 0 ]
 	[[ $output == *" result=killed "* ]]
 	dead "$VPID" "$VSTART"
 	cat "$T/trace"
 	grep -q "pidfd_send_signal(.*SIGKILL" "$T/trace"
+	# and process_mrelease right after the SIGKILL
+	grep -A1 "pidfd_send_signal(.*SIGKILL" "$T/trace" | grep -q "process_mrelease("
 	[ "$(grep -c 'execve(' "$T/trace")" -eq 1 ]
 	head -1 "$T/trace" | grep -q 'execve('
 	! grep -Eq '(clone|clone3|fork|vfork)\(' "$T/trace"

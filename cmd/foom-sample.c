@@ -33,7 +33,7 @@ static struct {
 	int follow, all_cgroups, pods, have_ts;
 	double interval_s, ts;
 	long count;
-	char *scopes[64];
+	char **scopes; /* -s operands, as many as argv holds */
 	int nscopes;
 } opt = { .interval_s = 1.0 };
 
@@ -75,8 +75,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 's':
 		if (scope_parse(arg, &sc, err, sizeof err) < 0)
 			argp_error(state, "%s", err);
-		if (opt.nscopes == (int)(sizeof opt.scopes / sizeof opt.scopes[0]))
-			argp_error(state, "too many -s scopes (at most 64)");
 		opt.scopes[opt.nscopes++] = arg;
 		break;
 	case OPT_CGROUPS: opt.all_cgroups = 1; break;
@@ -281,6 +279,8 @@ int main(int argc, char **argv)
 	double start, next, last_scan;
 
 	msg_init("foom-sample");
+	if (!(opt.scopes = calloc(argc + 1, sizeof *opt.scopes)))
+		msg_errx(EXIT_SYSTEM, "out of memory");
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 
 	procfd = proc_open_root(proc_root(scope_roots.proc));

@@ -68,9 +68,20 @@ void rec_addf(struct rec *r, const char *key, const char *fmt, ...)
 	rec_add(r, key, v);
 }
 
+/* Samples are mostly integers: format them without printf. */
 void rec_add_ll(struct rec *r, const char *key, long long v)
 {
-	rec_addf(r, key, "%lld", v);
+	char b[24], *p = b + sizeof b;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+				       (unsigned long long)v;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*--p = '-';
+	rec_add(r, key, p);
 }
 
 void rec_add_fix(struct rec *r, const char *key, double v, int prec)

@@ -274,6 +274,19 @@ static int needs_quotes(const char *v)
 	return 0;
 }
 
+/* The escapes logfmt and JSON share; 0 when c is not one of them. */
+static int put_escape(FILE *fp, unsigned char c)
+{
+	static const char from[] = "\"\\\n\t\r", to[] = "\"\\ntr";
+	const char *p = c ? strchr(from, c) : NULL;
+
+	if (!p)
+		return 0;
+	putc('\\', fp);
+	putc(to[p - from], fp);
+	return 1;
+}
+
 void rec_put_value(FILE *fp, const char *v)
 {
 	if (!needs_quotes(v)) {
@@ -282,18 +295,12 @@ void rec_put_value(FILE *fp, const char *v)
 	}
 	putc('"', fp);
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\x%02x", *p);
-			else
-				putc(*p, fp);
-		}
+		if (put_escape(fp, *p))
+			continue;
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			putc(*p, fp);
 	}
 	putc('"', fp);
 }
@@ -382,15 +389,9 @@ static void json_string(FILE *fp, const char *s)
 			p += n;
 			continue;
 		}
-		switch (*p) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			/* Control characters, and bytes that are not UTF-8
-			 * (a comm may hold any), as their Latin-1 code. */
+		/* Control characters, and bytes that are not UTF-8 (a comm
+		 * may hold any), as their Latin-1 code. */
+		if (!put_escape(fp, *p)) {
 			if (*p < 0x20 || *p >= 0x7f)
 				fprintf(fp, "\\u%04x", *p);
 			else

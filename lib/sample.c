@@ -256,6 +256,34 @@ static void emit(struct sampler *s, struct rec *r, const char *file,
 	}
 }
 
+/* Print fields in the order given (all have keys). */
+static void emit_order(struct sampler *s, struct rec *r, const char *file,
+		       const struct kvmap *m, const int *order, int n,
+		       const struct kv *kv)
+{
+	for (int k = 0; k < n; k++) {
+		int i = order[k];
+
+		if (kv->found >> i & 1)
+			rec_add_ll(r, m[i].key, kv->v[i] / m[i].div);
+		else
+			missing(s, i, file, m[i].field);
+	}
+}
+
+/* key from field i, else from field j (an older kernel's name). */
+static void emit_either(struct sampler *s, struct rec *r, const char *key,
+			const char *file, const struct kvmap *m, int i, int j,
+			const struct kv *kv, int bit)
+{
+	if (kv->found >> i & 1)
+		rec_add_ll(r, key, kv->v[i] / m[i].div);
+	else if (kv->found >> j & 1)
+		rec_add_ll(r, key, kv->v[j] / m[j].div);
+	else
+		missing(s, bit, file, m[i].field);
+}
+
 /* One "some|full avg10=F avg60=F avg300=F total=N" line. */
 static void add_psi_line(struct rec *r, const char *l, const char *what,
 			 const char *kind)
@@ -396,26 +424,16 @@ static void read_node(struct sampler *s, struct rec *r)
 	add_derived(r, total, total >= 0 && fr >= 0 ? total - fr : -1,
 		    val(mi, &m, M_AFILE), val(mi, &m, M_IFILE),
 		    val(mi, &m, M_AANON), val(mi, &m, M_IANON));
-	for (int k = 0; node.meminfo[0] && k < NMAP(order); k++) {
-		int i = order[k];
-
-		if (m.found >> i & 1)
-			rec_add_ll(r, mi[i].key, m.v[i]);
-		else
-			missing(s, i, "meminfo", mi[i].field);
-	}
+	if (node.meminfo[0])
+		emit_order(s, r, "meminfo", mi, order, NMAP(order), &m);
 
 	t = get(s, SF_VMSTAT, buf, sizeof buf);
 	if (t) {
 		long long stalls = 0;
 
 		scan(t, vm, NMAP(vm), &v);
-		if (v.found & 1)
-			rec_add_ll(r, "workingset_refault_file", v.v[0]);
-		else if (v.found & 2)
-			rec_add_ll(r, "workingset_refault_file", v.v[1]);
-		else
-			missing(s, 16, "vmstat", "workingset_refault_file");
+		emit_either(s, r, "workingset_refault_file", "vmstat", vm, 0, 1,
+			    &v, 16);
 		/* allocstall_dma, _dma32, _normal, _movable (or one "allocstall") */
 		for (int i = 7; i < NMAP(vm); i++)
 			stalls += v.found >> i & 1 ? v.v[i] : 0;
@@ -521,24 +539,10 @@ static void read_v1(struct sampler *s, struct rec *r)
 	    (failcnt = strtoll(ob, NULL, 10)) >= 0)
 		rec_add_ll(r, "failcnt", failcnt);
 	if (t) {
-		for (int k = 0; k < NMAP(order); k++) {
-			int i = order[k];
-
-			if (m.found >> i & 1)
-				rec_add_ll(r, st[i].key, m.v[i] / 1024);
-			else
-				missing(s, i, "memory.stat", st[i].field);
-		}
-		if (m.found >> 8 & 1)
-			rec_add_ll(r, "workingset_refault_file", m.v[8]);
-		else if (m.found >> 9 & 1)
-			rec_add_ll(r, "workingset_refault_file", m.v[9]);
-		else
-			missing(s, 10, "memory.stat", "total_workingset_refault_file");
-		if (m.found >> 10 & 1)
-			rec_add_ll(r, "pgmajfault", m.v[10]);
-		else
-			missing(s, 11, "memory.stat", "total_pgmajfault");
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
+			    8, 9, &m, 10);
+		emit_either(s, r, "pgmajfault", "memory.stat", st, 10, 10, &m, 11);
 	}
 	if (get(s, SF_OOMCTL, ob, sizeof ob)) {
 		scan(ob, oc, NMAP(oc), &o);
@@ -589,20 +593,9 @@ static void read_v2(struct sampler *s, struct rec *r)
 	if (high >= 0)
 		rec_add_ll(r, "high_kb", high);
 	if (t) {
-		for (int k = 0; k < NMAP(order); k++) {
-			int i = order[k];
-
-			if (m.found >> i & 1)
-				rec_add_ll(r, st[i].key, m.v[i] / 1024);
-			else
-				missing(s, i, "memory.stat", st[i].field);
-		}
-		if (m.found >> 5 & 1)
-			rec_add_ll(r, "workingset_refault_file", m.v[5]);
-		else if (m.found >> 6 & 1)
-			rec_add_ll(r, "workingset_refault_file", m.v[6]);
-		else
-			missing(s, 10, "memory.stat", "workingset_refault_file");
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
+			    5, 6, &m, 10);
 		emit(s, r, "memory.stat", st, 7, NMAP(st), &m, 11);
 	}
 	if (get(s, SF_EVENTS, eb, sizeof eb)) {

@@ -605,11 +605,40 @@ static void table_print(FILE *fp)
 	tab.len = 0;
 }
 
+/* -o with -t or -j: the record cut down to the listed fields, in the
+ * listed order. */
+static const struct rec *select_fields(const struct rec *r)
+{
+	static struct rec sel;
+	const char *f = rec_out.fields;
+
+	rec_reset(&sel, r->kind);
+	while (*f) {
+		size_t n = strcspn(f, ",");
+
+		for (int i = 0; i < r->n; i++)
+			if (strlen(r->f[i].key) == n &&
+			    strncmp(r->f[i].key, f, n) == 0) {
+				rec_add(&sel, r->f[i].key, r->f[i].val);
+				break;
+			}
+		f += n + (f[n] == ',');
+	}
+	return &sel;
+}
+
 void rec_write(const struct rec *r)
 {
 	FILE *fp = rec_out.fp ? rec_out.fp : stdout;
+	enum rec_fmt fmt = rec_out.fmt;
 
-	switch (rec_out.fmt) {
+	if (rec_out.fields) {
+		if (fmt == REC_LOGFMT)
+			fmt = REC_TSV;
+		else
+			r = select_fields(r);
+	}
+	switch (fmt) {
 	case REC_LOGFMT: write_logfmt(fp, r); break;
 	case REC_JSON: write_json(fp, r); break;
 	case REC_TSV: write_tsv(fp, r); break;
@@ -636,7 +665,6 @@ static error_t rec_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o':
 		if (!*arg || strspn(arg, ",") == strlen(arg))
 			argp_error(state, "-o wants a list of field names");
-		rec_out.fmt = REC_TSV;
 		rec_out.fields = arg;
 		break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -649,8 +677,8 @@ static const struct argp_option rec_options[] = {
 	{ "table", 't', NULL, 0, "An aligned table for people", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines, one object a record", 0 },
 	{ "fields", 'o', "FIELDS", 0,
-	  "Tab-separated values of these comma-separated fields "
-	  "(\"record\" is the record kind)", 0 },
+	  "Only these comma-separated fields, tab-separated (\"record\" is "
+	  "the record kind); with -t or -j, a table or JSON of them", 0 },
 	{ 0 }
 };
 

@@ -9,6 +9,7 @@
  * so that it keeps sampling when the machine it watches is stalling.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,7 +34,7 @@ static struct {
 	int follow, all_cgroups, pods, have_ts;
 	double interval_s, ts;
 	long count;
-	char *scopes[64];
+	char **scopes; /* -s operands, as many as argv holds */
 	int nscopes;
 } opt = { .interval_s = 1.0 };
 
@@ -75,8 +76,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 's':
 		if (scope_parse(arg, &sc, err, sizeof err) < 0)
 			argp_error(state, "%s", err);
-		if (opt.nscopes == (int)(sizeof opt.scopes / sizeof opt.scopes[0]))
-			argp_error(state, "too many -s scopes (at most 64)");
 		opt.scopes[opt.nscopes++] = arg;
 		break;
 	case OPT_CGROUPS: opt.all_cgroups = 1; break;
@@ -229,7 +228,8 @@ static void discover(int nfixed)
 	for (int i = tab.n - 1; i >= nfixed; i--)
 		if (!tab.s[i]->seen)
 			drop(i);
-	qsort(tab.s + nfixed, tab.n - nfixed, sizeof *tab.s, by_name);
+	if (tab.n - nfixed > 1)
+		qsort(tab.s + nfixed, tab.n - nfixed, sizeof *tab.s, by_name);
 }
 
 /* The explicit scopes; a missing one is fatal once, a warning in -f. */
@@ -281,6 +281,8 @@ int main(int argc, char **argv)
 	double start, next, last_scan;
 
 	msg_init("foom-sample");
+	if (!(opt.scopes = calloc(argc + 1, sizeof *opt.scopes)))
+		msg_errx(EXIT_SYSTEM, "out of memory");
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 
 	procfd = proc_open_root(proc_root(scope_roots.proc));
@@ -296,7 +298,9 @@ int main(int argc, char **argv)
 	if (opt.follow) {
 		/* every path runs on every tick: lock pages as touched */
 		proc_harden_lazy();
-		rec_out.flush_each = 1;
+		/* one write a tick: the buffer holds a tick's records and
+		 * rec_flush() empties it at the end of each */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	}
 
 	start = next = last_scan = now(CLOCK_MONOTONIC);

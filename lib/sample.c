@@ -60,6 +60,21 @@ static int open_at(int dirfd, const char *path)
 	return openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 }
 
+/* One pread from offset 0, NUL-terminated: seq_file and kernfs files
+ * fill the buffer in one read, so a short read is the end (a second
+ * read would only say EOF, at a syscall per file per tick). */
+static ssize_t pread1(int fd, char *b, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, b, size - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		b[n] = '\0';
+	return n;
+}
+
 int sample_open_node(int procfd)
 {
 	node.procfd = procfd;
@@ -78,7 +93,7 @@ void sample_tick(void)
 	node.mem_total_kb = -1;
 	node.meminfo[0] = '\0';
 	if (node.meminfo_fd < 0 ||
-	    proc_pread(node.meminfo_fd, node.meminfo, sizeof node.meminfo) < 0)
+	    pread1(node.meminfo_fd, node.meminfo, sizeof node.meminfo) < 0)
 		return;
 	if (proc_kv(node.meminfo, "MemTotal", &v) == 1)
 		node.mem_total_kb = v;
@@ -177,7 +192,7 @@ static const char *get(struct sampler *s, int i, char *b, size_t size)
 {
 	if (s->fd[i] < 0)
 		return NULL;
-	if (proc_pread(s->fd[i], b, size) < 0) {
+	if (pread1(s->fd[i], b, size) < 0) {
 		if (errno == ENODEV || errno == ENOENT || errno == ESTALE)
 			s->gone = 1;
 		return NULL;
@@ -195,56 +210,115 @@ static void missing(struct sampler *s, int bit, const char *file,
 	msg_warnx("%s: no '%s' in '%s': key left out", s->sc.name, field, file);
 }
 
-/* Add key=value*mul from a "key value" line of text; 1 when added. */
-static int add_kv(struct rec *r, const char *text, const char *field,
-		  const char *key, long long div)
-{
-	long long v;
+/* A file's wanted fields: found by one pass (proc_kv_many). */
+struct kvmap {
+	const char *field; /* as in the file */
+	const char *key;   /* as printed; NULL: read for a derived key */
+	long long div;     /* 1024 turns bytes into KiB */
+};
 
-	if (!text || proc_kv(text, field, &v) != 1)
-		return 0;
-	rec_add_ll(r, key, v / div);
-	return 1;
+#define NMAP(m) ((int)(sizeof(m) / sizeof((m)[0])))
+#define KV_MAX 24
+
+struct kv {
+	unsigned long found;
+	long long v[KV_MAX];
+};
+
+static void scan(const char *text, const struct kvmap *m, int n, struct kv *kv)
+{
+	const char *keys[KV_MAX];
+
+	for (int i = 0; i < n; i++)
+		keys[i] = m[i].field;
+	kv->found = text ? proc_kv_many(text, keys, n, kv->v) : 0;
 }
 
-static long long kv(const char *text, const char *field)
+/* Field i's value (divided), or -1 when absent. */
+static long long val(const struct kvmap *m, const struct kv *kv, int i)
 {
-	long long v;
-
-	return text && proc_kv(text, field, &v) == 1 ? v : -1;
+	return kv->found >> i & 1 ? kv->v[i] / m[i].div : -1;
 }
 
-/* A memory.stat byte count in KiB, -1 when absent. */
-static long long kv_kb(const char *text, const char *field)
+/* Print the fields that have a key; a missing one warns once (bit base+i).
+ * Fields from 'first' on only. */
+static void emit(struct sampler *s, struct rec *r, const char *file,
+		 const struct kvmap *m, int first, int n, const struct kv *kv,
+		 int base)
 {
-	long long v = kv(text, field);
-
-	return v < 0 ? -1 : v / 1024;
+	for (int i = first; i < n; i++) {
+		if (!m[i].key)
+			continue;
+		if (kv->found >> i & 1)
+			rec_add_ll(r, m[i].key, kv->v[i] / m[i].div);
+		else
+			missing(s, base + i, file, m[i].field);
+	}
 }
 
-/* "some avg10=0.08 avg60=0.02 avg300=0.00 total=58332" */
+/* Print fields in the order given (all have keys). */
+static void emit_order(struct sampler *s, struct rec *r, const char *file,
+		       const struct kvmap *m, const int *order, int n,
+		       const struct kv *kv)
+{
+	for (int k = 0; k < n; k++) {
+		int i = order[k];
+
+		if (kv->found >> i & 1)
+			rec_add_ll(r, m[i].key, kv->v[i] / m[i].div);
+		else
+			missing(s, i, file, m[i].field);
+	}
+}
+
+/* key from field i, else from field j (an older kernel's name). */
+static void emit_either(struct sampler *s, struct rec *r, const char *key,
+			const char *file, const struct kvmap *m, int i, int j,
+			const struct kv *kv, int bit)
+{
+	if (kv->found >> i & 1)
+		rec_add_ll(r, key, kv->v[i] / m[i].div);
+	else if (kv->found >> j & 1)
+		rec_add_ll(r, key, kv->v[j] / m[j].div);
+	else
+		missing(s, bit, file, m[i].field);
+}
+
+/* One "some|full avg10=F avg60=F avg300=F total=N" line. */
+static void add_psi_line(struct rec *r, const char *l, const char *what,
+			 const char *kind)
+{
+	char key[48], *end;
+	const char *a = strstr(l, "avg10="), *t = strstr(l, "total=");
+	const char *eol = strchr(l, '\n');
+	double avg10;
+	unsigned long long total;
+
+	if (!a || !t || (eol && (a > eol || t > eol)))
+		return;
+	avg10 = strtod(a + 6, &end);
+	if (end == a + 6)
+		return;
+	total = strtoull(t + 6, &end, 10);
+	if (end == t + 6)
+		return;
+	snprintf(key, sizeof key, "psi_%s_%s_avg10_pct", what, kind);
+	rec_add_fix(r, key, avg10, 2);
+	snprintf(key, sizeof key, "psi_%s_%s_total_us", what, kind);
+	rec_add_ll(r, key, (long long)total);
+}
+
 static void add_psi(struct rec *r, const char *text, const char *what)
 {
-	static const char *const kinds[] = { "some", "full" };
-	char key[48];
+	const char *full;
 
 	if (!text)
 		return;
-	for (int k = 0; k < 2; k++) {
-		const char *l = strstr(text, kinds[k]);
-		double avg10;
-		unsigned long long total;
-
-		if (!l || (l != text && l[-1] != '\n'))
-			continue;
-		if (sscanf(l + 4, " avg10=%lf avg60=%*f avg300=%*f total=%llu",
-			   &avg10, &total) != 2)
-			continue;
-		snprintf(key, sizeof key, "psi_%s_%s_avg10_pct", what, kinds[k]);
-		rec_add_fix(r, key, avg10, 2);
-		snprintf(key, sizeof key, "psi_%s_%s_total_us", what, kinds[k]);
-		rec_addf(r, key, "%llu", total);
-	}
+	if (strncmp(text, "some ", 5) == 0)
+		add_psi_line(r, text, what, "some");
+	full = strstr(text, "\nfull ");
+	if (full)
+		add_psi_line(r, full + 1, what, "full");
 }
 
 /* Sum the "min", "low" and "high" watermark lines of every zone (in
@@ -305,50 +379,67 @@ static void add_derived(struct rec *r, long long limit_kb, long long usage_kb,
 		rec_add_ll(r, "file_kb", afile + ifile);
 }
 
+/* Where the derived inputs sit in every scope's memory map. */
+enum { M_AFILE, M_IFILE, M_AANON, M_IANON };
+
 static void read_node(struct sampler *s, struct rec *r)
 {
-	static const struct { const char *field, *key; } mi[] = {
-		{ "MemTotal", "mem_total_kb" }, { "MemAvailable", "mem_available_kb" },
-		{ "MemFree", "mem_free_kb" }, { "Active(file)", "active_file_kb" },
-		{ "Inactive(file)", "inactive_file_kb" },
-		{ "Active(anon)", "active_anon_kb" },
-		{ "Inactive(anon)", "inactive_anon_kb" }, { "Shmem", "shmem_kb" },
-		{ "SwapTotal", "swap_total_kb" }, { "SwapFree", "swap_free_kb" },
+	static const struct kvmap mi[] = {
+		[M_AFILE] = { "Active(file)", "active_file_kb", 1 },
+		[M_IFILE] = { "Inactive(file)", "inactive_file_kb", 1 },
+		[M_AANON] = { "Active(anon)", "active_anon_kb", 1 },
+		[M_IANON] = { "Inactive(anon)", "inactive_anon_kb", 1 },
+		{ "MemTotal", "mem_total_kb", 1 },
+		{ "MemAvailable", "mem_available_kb", 1 },
+		{ "MemFree", "mem_free_kb", 1 },
+		{ "Shmem", "shmem_kb", 1 },
+		{ "SwapTotal", "swap_total_kb", 1 },
+		{ "SwapFree", "swap_free_kb", 1 },
 	};
-	static const char *const vm[] = { "pgmajfault", "pgscan_direct",
-					  "pgsteal_direct", "pgscan_kswapd",
-					  "oom_kill" };
-	const char *m = node.meminfo[0] ? node.meminfo : NULL;
+	/* printed in this order: the meminfo gauges as /proc lists them */
+	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON,
+				     M_IANON, 7, 8, 9 };
+	static const struct kvmap vm[] = {
+		{ "workingset_refault_file", NULL, 1 },
+		{ "workingset_refault", NULL, 1 },
+		{ "pgmajfault", "pgmajfault", 1 },
+		{ "pgscan_direct", "pgscan_direct", 1 },
+		{ "pgsteal_direct", "pgsteal_direct", 1 },
+		{ "pgscan_kswapd", "pgscan_kswapd", 1 },
+		{ "oom_kill", "oom_kill", 1 },
+		{ "allocstall", NULL, 1 },
+		{ "allocstall_dma", NULL, 1 },
+		{ "allocstall_dma32", NULL, 1 },
+		{ "allocstall_normal", NULL, 1 },
+		{ "allocstall_movable", NULL, 1 },
+		{ "allocstall_device", NULL, 1 },
+	};
+	struct kv m, v;
 	const char *t;
-	long long total = kv(m, "MemTotal"), fr = kv(m, "MemFree");
+	long long total, fr;
 
+	scan(node.meminfo[0] ? node.meminfo : NULL, mi, NMAP(mi), &m);
+	total = val(mi, &m, 4);
+	fr = val(mi, &m, 6);
 	add_derived(r, total, total >= 0 && fr >= 0 ? total - fr : -1,
-		    kv(m, "Active(file)"), kv(m, "Inactive(file)"),
-		    kv(m, "Active(anon)"), kv(m, "Inactive(anon)"));
-	for (size_t i = 0; i < sizeof mi / sizeof mi[0]; i++)
-		if (m && !add_kv(r, m, mi[i].field, mi[i].key, 1))
-			missing(s, (int)i, "meminfo", mi[i].field);
+		    val(mi, &m, M_AFILE), val(mi, &m, M_IFILE),
+		    val(mi, &m, M_AANON), val(mi, &m, M_IANON));
+	if (node.meminfo[0])
+		emit_order(s, r, "meminfo", mi, order, NMAP(order), &m);
 
 	t = get(s, SF_VMSTAT, buf, sizeof buf);
 	if (t) {
 		long long stalls = 0;
-		int nstall = 0;
 
-		if (!add_kv(r, t, "workingset_refault_file", "workingset_refault_file", 1) &&
-		    !add_kv(r, t, "workingset_refault", "workingset_refault_file", 1))
-			missing(s, 16, "vmstat", "workingset_refault_file");
+		scan(t, vm, NMAP(vm), &v);
+		emit_either(s, r, "workingset_refault_file", "vmstat", vm, 0, 1,
+			    &v, 16);
 		/* allocstall_dma, _dma32, _normal, _movable (or one "allocstall") */
-		for (const char *l = t; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-			if (strncmp(l, "allocstall", 10) == 0 &&
-			    (l[10] == ' ' || l[10] == '_')) {
-				stalls += strtoll(strchr(l, ' '), NULL, 10);
-				nstall++;
-			}
-		if (nstall)
+		for (int i = 7; i < NMAP(vm); i++)
+			stalls += v.found >> i & 1 ? v.v[i] : 0;
+		if (v.found >> 7)
 			rec_add_ll(r, "allocstall", stalls);
-		for (size_t i = 0; i < sizeof vm / sizeof vm[0]; i++)
-			if (!add_kv(r, t, vm[i], vm[i], 1))
-				missing(s, 17 + (int)i, "vmstat", vm[i]);
+		emit(s, r, "vmstat", vm, 2, 7, &v, 17);
 	}
 
 	read_wmarks(s);
@@ -362,19 +453,22 @@ static void read_node(struct sampler *s, struct rec *r)
 
 	t = get(s, SF_STAT, buf, sizeof buf);
 	if (t) {
-		unsigned long long f[8];
-
 		/* cpu user nice system idle iowait irq softirq steal */
-		if (strncmp(t, "cpu ", 4) == 0 &&
-		    sscanf(t + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &f[0],
-			   &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]) == 8) {
-			unsigned long long sum = 0;
+		unsigned long long f[8], sum = 0;
+		const char *p = t + 4;
+		char *end;
+		int i;
 
-			for (int i = 0; i < 8; i++)
-				sum += f[i];
-			rec_addf(r, "cpu_sys_ticks", "%llu", f[2]);
-			rec_addf(r, "cpu_iowait_ticks", "%llu", f[4]);
-			rec_addf(r, "cpu_total_ticks", "%llu", sum);
+		for (i = 0; i < 8 && strncmp(t, "cpu ", 4) == 0; i++, p = end) {
+			f[i] = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			sum += f[i];
+		}
+		if (i == 8) {
+			rec_add_ll(r, "cpu_sys_ticks", (long long)f[2]);
+			rec_add_ll(r, "cpu_iowait_ticks", (long long)f[4]);
+			rec_add_ll(r, "cpu_total_ticks", (long long)sum);
 		} else {
 			missing(s, 30, "stat", "cpu");
 		}
@@ -411,96 +505,103 @@ static long long cap_limit(long long limit_kb)
 
 static void read_v1(struct sampler *s, struct rec *r)
 {
-	static const struct { const char *field, *key; } st[] = {
-		{ "total_cache", "cache_kb" }, { "total_rss", "rss_kb" },
-		{ "total_shmem", "shmem_kb" },
-		{ "total_active_file", "active_file_kb" },
-		{ "total_inactive_file", "inactive_file_kb" },
-		{ "total_active_anon", "active_anon_kb" },
-		{ "total_inactive_anon", "inactive_anon_kb" },
+	static const struct kvmap st[] = {
+		[M_AFILE] = { "total_active_file", "active_file_kb", 1024 },
+		[M_IFILE] = { "total_inactive_file", "inactive_file_kb", 1024 },
+		[M_AANON] = { "total_active_anon", "active_anon_kb", 1024 },
+		[M_IANON] = { "total_inactive_anon", "inactive_anon_kb", 1024 },
+		{ "total_cache", "cache_kb", 1024 },
+		{ "total_rss", "rss_kb", 1024 },
+		{ "total_shmem", "shmem_kb", 1024 },
+		{ "hierarchical_memory_limit", NULL, 1024 },
+		{ "total_workingset_refault_file", NULL, 1 },
+		{ "total_workingset_refault", NULL, 1 },
+		{ "total_pgmajfault", NULL, 1 },
 	};
+	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON, M_IANON };
+	static const struct kvmap oc[] = { { "under_oom", "under_oom", 1 },
+					   { "oom_kill", "oom_kill", 1 } };
 	long long limit = bytes_kb(s, SF_LIMIT), usage = bytes_kb(s, SF_USAGE);
 	long long hier, maxu, failcnt;
 	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
-	const char *o;
 	char ob[256];
+	struct kv m, o;
 
-	if (t && (hier = kv(t, "hierarchical_memory_limit")) >= 0 &&
-	    (limit < 0 || hier / 1024 < limit))
-		limit = hier / 1024;
-	add_derived(r, cap_limit(limit), usage, kv_kb(t, "total_active_file"),
-		    kv_kb(t, "total_inactive_file"), kv_kb(t, "total_active_anon"),
-		    kv_kb(t, "total_inactive_anon"));
+	scan(t, st, NMAP(st), &m);
+	if ((hier = val(st, &m, 7)) >= 0 && (limit < 0 || hier < limit))
+		limit = hier;
+	add_derived(r, cap_limit(limit), usage, val(st, &m, M_AFILE),
+		    val(st, &m, M_IFILE), val(st, &m, M_AANON),
+		    val(st, &m, M_IANON));
 	if ((maxu = bytes_kb(s, SF_MAXUSAGE)) >= 0)
 		rec_add_ll(r, "max_usage_kb", maxu);
 	if (get(s, SF_FAILCNT, ob, sizeof ob) &&
 	    (failcnt = strtoll(ob, NULL, 10)) >= 0)
 		rec_add_ll(r, "failcnt", failcnt);
 	if (t) {
-		for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
-			if (!add_kv(r, t, st[i].field, st[i].key, 1024))
-				missing(s, (int)i, "memory.stat", st[i].field);
-		if (!add_kv(r, t, "total_workingset_refault_file", "workingset_refault_file", 1) &&
-		    !add_kv(r, t, "total_workingset_refault", "workingset_refault_file", 1))
-			missing(s, 10, "memory.stat", "total_workingset_refault_file");
-		if (!add_kv(r, t, "total_pgmajfault", "pgmajfault", 1))
-			missing(s, 11, "memory.stat", "total_pgmajfault");
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
+			    8, 9, &m, 10);
+		emit_either(s, r, "pgmajfault", "memory.stat", st, 10, 10, &m, 11);
 	}
-	o = get(s, SF_OOMCTL, ob, sizeof ob);
-	add_kv(r, o, "under_oom", "under_oom", 1);
-	add_kv(r, o, "oom_kill", "oom_kill", 1);
+	if (get(s, SF_OOMCTL, ob, sizeof ob)) {
+		scan(ob, oc, NMAP(oc), &o);
+		emit(s, r, "memory.oom_control", oc, 0, NMAP(oc), &o, 12);
+	}
 	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
 	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
 }
 
 static void read_v2(struct sampler *s, struct rec *r)
 {
-	static const struct { const char *field, *key; } st[] = {
-		{ "shmem", "shmem_kb" }, { "active_file", "active_file_kb" },
-		{ "inactive_file", "inactive_file_kb" },
-		{ "active_anon", "active_anon_kb" },
-		{ "inactive_anon", "inactive_anon_kb" },
+	static const struct kvmap st[] = {
+		[M_AFILE] = { "active_file", "active_file_kb", 1024 },
+		[M_IFILE] = { "inactive_file", "inactive_file_kb", 1024 },
+		[M_AANON] = { "active_anon", "active_anon_kb", 1024 },
+		[M_IANON] = { "inactive_anon", "inactive_anon_kb", 1024 },
+		{ "shmem", "shmem_kb", 1024 },
+		{ "workingset_refault_file", NULL, 1 },
+		{ "workingset_refault", NULL, 1 },
+		{ "pgmajfault", "pgmajfault", 1 },
+		{ "pgscan", "pgscan", 1 },
+		{ "pgsteal", "pgsteal", 1 },
 	};
-	static const char *const cnt[] = { "pgmajfault", "pgscan", "pgsteal" };
-	static const struct { const char *field, *key; } ev[] = {
-		{ "high", "events_high" }, { "max", "events_max" },
-		{ "oom", "events_oom" }, { "oom_kill", "oom_kill" },
+	static const int order[] = { 4, M_AFILE, M_IFILE, M_AANON, M_IANON };
+	static const struct kvmap ev[] = {
+		{ "high", "events_high", 1 }, { "max", "events_max", 1 },
+		{ "oom", "events_oom", 1 }, { "oom_kill", "oom_kill", 1 },
 	};
 	long long max = bytes_kb(s, SF_MAX), high = bytes_kb(s, SF_HIGH);
+	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
+	long long usage = bytes_kb(s, SF_CURRENT);
+	char eb[512];
+	struct kv m, e;
 
 	for (int i = 0; i < s->nanc; i++) {
 		char b[64];
 		long long a;
 
-		if (proc_pread(s->anc_fd[i], b, sizeof b) > 0 &&
+		if (pread1(s->anc_fd[i], b, sizeof b) > 0 &&
 		    strncmp(b, "max", 3) != 0 && (a = strtoll(b, NULL, 10) / 1024) >= 0 &&
 		    (max < 0 || a < max))
 			max = a;
 	}
-	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
-	long long usage = bytes_kb(s, SF_CURRENT);
-	char eb[512];
-	const char *e;
-
-	add_derived(r, cap_limit(max), usage, kv_kb(t, "active_file"),
-		    kv_kb(t, "inactive_file"), kv_kb(t, "active_anon"),
-		    kv_kb(t, "inactive_anon"));
+	scan(t, st, NMAP(st), &m);
+	add_derived(r, cap_limit(max), usage, val(st, &m, M_AFILE),
+		    val(st, &m, M_IFILE), val(st, &m, M_AANON),
+		    val(st, &m, M_IANON));
 	if (high >= 0)
 		rec_add_ll(r, "high_kb", high);
 	if (t) {
-		for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
-			if (!add_kv(r, t, st[i].field, st[i].key, 1024))
-				missing(s, (int)i, "memory.stat", st[i].field);
-		if (!add_kv(r, t, "workingset_refault_file", "workingset_refault_file", 1) &&
-		    !add_kv(r, t, "workingset_refault", "workingset_refault_file", 1))
-			missing(s, 10, "memory.stat", "workingset_refault_file");
-		for (size_t i = 0; i < sizeof cnt / sizeof cnt[0]; i++)
-			if (!add_kv(r, t, cnt[i], cnt[i], 1))
-				missing(s, 11 + (int)i, "memory.stat", cnt[i]);
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
+			    5, 6, &m, 10);
+		emit(s, r, "memory.stat", st, 7, NMAP(st), &m, 11);
 	}
-	e = get(s, SF_EVENTS, eb, sizeof eb);
-	for (size_t i = 0; e && i < sizeof ev / sizeof ev[0]; i++)
-		add_kv(r, e, ev[i].field, ev[i].key, 1);
+	if (get(s, SF_EVENTS, eb, sizeof eb)) {
+		scan(eb, ev, NMAP(ev), &e);
+		emit(s, r, "memory.events", ev, 0, NMAP(ev), &e, 20);
+	}
 	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
 	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
 }

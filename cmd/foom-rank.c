@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 	po.max_procs = o.max_procs;
 	po.growth = o.by == POL_BY_GROWTH || o.delay_s >= 0;
 	po.passwd = o.passwd;
+	po.keep_fds = o.follow || o.delay_s >= 0;
 
 	if (o.follow) {
 		proc_harden();

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "msg.h"
@@ -106,8 +107,10 @@ static int field_of(const char *s, size_t n)
 static void add_text(char *buf, size_t size, const char *key, const char *val)
 {
 	size_t len = strlen(buf);
+	int blank = val[strcspn(val, " \t")] != '\0';
 
-	snprintf(buf + len, size - len, " %s=%s", key, val);
+	/* as a policy file spells it: a pattern with a blank in quotes */
+	snprintf(buf + len, size - len, blank ? " %s=\"%s\"" : " %s=%s", key, val);
 }
 
 static int add_rule(const struct rule *r)
@@ -348,6 +351,24 @@ struct pw {
 	const char *name;
 };
 
+/* The open files of one process, kept from scan to scan in follow
+ * mode: an open of a /proc file costs as much as reading it.  A file
+ * whose process died reads ESRCH (a reused PID is another process, not
+ * this file's), and is then opened anew.  What stat says that does not
+ * change is kept too, so later scans read statm (RSS), a third of
+ * stat's cost; pol_next reads stat afresh before naming a victim. */
+struct fdc {
+	int pid;
+	int fd[4];  /* stat, oom_score, cgroup, statm; -1 when not open */
+	int known;  /* the fields below hold, and fd[FD_STATM] is open */
+	int ppid, pgrp;
+	unsigned long flags;
+	unsigned long long start_ticks;
+	char comm[16]; /* TASK_COMM_LEN */
+};
+enum { FD_STAT, FD_OOM, FD_CG, FD_STATM };
+static const char *const fd_names[] = { "stat", "oom_score", "cgroup", "statm" };
+
 struct pol_rank {
 	struct pol_opt o;
 	struct cand *c;
@@ -366,7 +387,141 @@ struct pol_rank {
 	int npw;
 	struct proc_iter it;
 	char dents[16384];
+	struct fdc *fdc[2]; /* last scan's and this one's, by PID */
+	int fdc_n[2], fdc_cur, fds_open, fds_max;
+	struct fdc *fe;     /* the process at hand's, or NULL */
 };
+
+static void fdc_close(struct pol_rank *rk, struct fdc *e)
+{
+	e->known = 0;
+	for (int i = 0; i < 4; i++)
+		if (e->fd[i] >= 0) {
+			close(e->fd[i]);
+			e->fd[i] = -1;
+			rk->fds_open--;
+		}
+}
+
+static long read_once(int procfd, const char *path, char *buf, size_t size)
+{
+	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	long n;
+
+	if (fd < 0)
+		return -1;
+	n = proc_pread1(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+/* Read PID/NAME through the process's kept file when there is one. */
+static long fdc_read(struct pol_rank *rk, int pid, int which, char *buf,
+		     size_t size)
+{
+	struct fdc *e = rk->fe;
+	char path[40];
+	long n;
+
+	snprintf(path, sizeof path, "%d/%s", pid, fd_names[which]);
+	if (!e)
+		return read_once(rk->o.procfd, path, buf, size);
+	if (e->fd[which] >= 0) {
+		if ((n = proc_pread1(e->fd[which], buf, size)) >= 0)
+			return n;
+		close(e->fd[which]);
+		e->fd[which] = -1;
+		rk->fds_open--;
+	}
+	if (rk->fds_open >= rk->fds_max)
+		return read_once(rk->o.procfd, path, buf, size);
+	e->fd[which] = openat(rk->o.procfd, path, O_RDONLY | O_CLOEXEC);
+	if (e->fd[which] < 0)
+		return -1;
+	rk->fds_open++;
+	return proc_pread1(e->fd[which], buf, size);
+}
+
+/* This scan's entry for pid, carried over from the last scan when it
+ * had one; /proc lists PIDs in ascending order, so the two lists merge
+ * in one pass and whatever the last scan had below pid has died.  NULL
+ * (no kept files) when the listing is not in order, as in a fixture. */
+static struct fdc *fdc_entry(struct pol_rank *rk, int pid, int *o)
+{
+	struct fdc *old = rk->fdc[rk->fdc_cur], *new = rk->fdc[!rk->fdc_cur];
+	int *n = &rk->fdc_n[!rk->fdc_cur], oldn = rk->fdc_n[rk->fdc_cur];
+	struct fdc *e;
+
+	if (!rk->fds_max || *n == rk->o.max_procs || (*n && new[*n - 1].pid >= pid))
+		return NULL;
+	while (*o < oldn && old[*o].pid < pid)
+		fdc_close(rk, &old[(*o)++]);
+	e = &new[(*n)++];
+	if (*o < oldn && old[*o].pid == pid)
+		*e = old[(*o)++];
+	else
+		*e = (struct fdc){ .pid = pid, .fd = { -1, -1, -1, -1 } };
+	return e;
+}
+
+/* The stat of the process at hand for a scan: from its kept statm and
+ * kept fields when it has them, else read whole (and kept). */
+static int scan_stat(struct pol_rank *rk, int pid, struct proc_stat *st,
+		     char *buf, size_t size)
+{
+	struct fdc *e = rk->fe;
+	long long vm_pages, rss_pages;
+
+	if (e && e->known) {
+		if (proc_pread1(e->fd[FD_STATM], buf, size) > 0 &&
+		    sscanf(buf, "%lld %lld", &vm_pages, &rss_pages) == 2) {
+			memset(st, 0, sizeof *st);
+			st->pid = pid;
+			memcpy(st->comm, e->comm, sizeof e->comm);
+			/* no memory map: a zombie, or exiting */
+			st->state = vm_pages ? 'S' : 'Z';
+			st->ppid = e->ppid;
+			st->pgrp = e->pgrp;
+			st->flags = e->flags;
+			st->start_ticks = e->start_ticks;
+			st->rss_pages = rss_pages;
+			return 0;
+		}
+		fdc_close(rk, e); /* it died: the PID may be another's now */
+	}
+	if (fdc_read(rk, pid, FD_STAT, buf, size) < 0 || proc_parse_stat(buf, st) < 0)
+		return -1;
+	/* statm opened before stat is read again: if it then reads, the
+	 * stat was of the same living process */
+	if (e && e->fd[FD_STAT] >= 0 && strlen(st->comm) < sizeof e->comm &&
+	    rk->fds_open < rk->fds_max) {
+		char path[40];
+
+		snprintf(path, sizeof path, "%d/statm", pid);
+		e->fd[FD_STATM] = openat(rk->o.procfd, path, O_RDONLY | O_CLOEXEC);
+		if (e->fd[FD_STATM] >= 0) {
+			rk->fds_open++;
+			if (proc_pread1(e->fd[FD_STAT], buf, size) >= 0 &&
+			    proc_parse_stat(buf, st) == 0 &&
+			    proc_pread1(e->fd[FD_STATM], buf, size) > 0) {
+				e->known = 1;
+				e->ppid = st->ppid;
+				e->pgrp = st->pgrp;
+				e->flags = st->flags;
+				e->start_ticks = st->start_ticks;
+				memcpy(e->comm, st->comm, sizeof e->comm);
+				/* stat is read again only for a victim */
+				close(e->fd[FD_STAT]);
+				e->fd[FD_STAT] = -1;
+				rk->fds_open--;
+			} else {
+				fdc_close(rk, e);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
 
 static void load_passwd(struct pol_rank *rk, const char *file)
 {
@@ -431,6 +586,22 @@ struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 	rk->hz = (double)sysconf(_SC_CLK_TCK);
 	rk->page_kb = proc_page_kb();
 	load_passwd(rk, opt->passwd);
+	if (opt->keep_fds) {
+		struct rlimit rl;
+
+		/* room for a stat, oom_score and cgroup of every process */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 64)
+			rk->fds_max = rl.rlim_cur > 64 + 3UL * opt->max_procs ?
+					      3 * opt->max_procs : (int)(rl.rlim_cur - 64);
+		for (int i = 0; i < 2; i++)
+			if (!(rk->fdc[i] = calloc(opt->max_procs, sizeof *rk->fdc[i])))
+				msg_errx(EXIT_SYSTEM, "out of memory for %d processes",
+					 opt->max_procs);
+	}
 	return rk;
 }
 
@@ -506,7 +677,6 @@ static const char *field(struct pol_rank *rk, enum field f)
 {
 	struct view *v = &rk->v;
 	int fd = rk->o.procfd;
-	char path[32];
 
 	if (v->tried & 1u << f)
 		return v->val[f];
@@ -537,9 +707,8 @@ static const char *field(struct pol_rank *rk, enum field f)
 		}
 		break;
 	case F_CGROUP:
-		snprintf(path, sizeof path, "%d/cgroup", v->pid);
 		if (rk->o.cg &&
-		    proc_read_at(fd, path, v->cgfile, sizeof v->cgfile) >= 0 &&
+		    fdc_read(rk, v->pid, FD_CG, v->cgfile, sizeof v->cgfile) >= 0 &&
 		    cg_of_proc(rk->o.cg, v->cgfile, v->cgroup, sizeof v->cgroup) == 0)
 			v->val[f] = v->cgroup;
 		break;
@@ -736,7 +905,8 @@ static void sift(struct pol_rank *rk, int i)
 
 int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s)
 {
-	int fd = rk->o.procfd, pid, dropped = 0;
+	int fd = rk->o.procfd, pid, dropped = 0, o = 0;
+	char buf[1024];
 
 	rk->nactive = 0;
 	for (int i = 0; i < nrules; i++)
@@ -744,17 +914,19 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s)
 			rk->active[rk->nactive++] = i;
 	rk->pods_loaded = 0;
 	rk->n = rk->heap_n = 0;
+	rk->fdc_n[!rk->fdc_cur] = 0;
 	proc_iter_start(&rk->it, fd);
 	while ((pid = proc_iter_next(&rk->it)) > 0) {
 		struct proc_stat st;
 		struct cand *c = &rk->c[rk->n];
 		const char *cg;
 
+		rk->fe = fdc_entry(rk, pid, &o);
 		/* PID 1, kernel threads, zombies and foom's own group; a
 		 * process gone since the listing is skipped silently */
-		if (pid == 1 || pid == rk->self_pid || proc_stat(fd, pid, &st) < 0 ||
-		    proc_is_kthread(&st) || st.state == 'Z' || st.state == 'X' ||
-		    st.pgrp == rk->self_pgrp)
+		if (pid == 1 || pid == rk->self_pid ||
+		    scan_stat(rk, pid, &st, buf, sizeof buf) < 0 || proc_is_kthread(&st) ||
+		    st.state == 'Z' || st.state == 'X' || st.pgrp == rk->self_pgrp)
 			continue;
 		view_reset(rk, pid, st.comm);
 		if (sc->kind != SCOPE_NODE &&
@@ -765,9 +937,11 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s)
 			continue;
 		}
 		c->oom_score = -1;
-		if (rk->o.by == POL_BY_OOM_SCORE &&
-		    proc_oom_score(fd, pid, &c->oom_score) < 0)
-			continue;
+		if (rk->o.by == POL_BY_OOM_SCORE) {
+			if (fdc_read(rk, pid, FD_OOM, buf, sizeof buf) <= 0)
+				continue;
+			c->oom_score = atoi(buf);
+		}
 		if (place(rk, c) < 0)
 			continue;
 		c->pid = pid;
@@ -778,6 +952,11 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s)
 		memcpy(c->comm, st.comm, sizeof c->comm);
 		rk->n++;
 	}
+	/* what the last scan kept and this one did not see has died */
+	while (o < rk->fdc_n[rk->fdc_cur])
+		fdc_close(rk, &rk->fdc[rk->fdc_cur][o++]);
+	rk->fdc_cur = !rk->fdc_cur;
+	rk->fe = NULL;
 	if (pid < 0)
 		return -1;
 	if (dropped)
@@ -816,18 +995,23 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		rk->heap[0] = rk->heap[--rk->heap_n];
 		sift(rk, 0);
 		view_reset(rk, c->pid, c->comm);
-		/* the same process still (not gone, PID not reused), not a
-		 * container's or pod's init, not shielded by -1000 */
+		/* the same process still (not gone, PID not reused), still
+		 * no zombie and not of our group (a scan may have taken
+		 * these from its last look), not a container's or pod's
+		 * init, not shielded by -1000 */
 		if (proc_stat(fd, c->pid, &st) < 0 ||
-		    st.start_ticks != c->start_ticks || view_status(rk) < 0 ||
+		    st.start_ticks != c->start_ticks || st.state == 'Z' ||
+		    st.state == 'X' || st.pgrp == rk->self_pgrp ||
+		    proc_is_kthread(&st) || view_status(rk) < 0 ||
 		    (!rk->o.allow_pid1 && rk->v.st.nspid_last == 1) ||
 		    proc_oom_score_adj(fd, c->pid, &v->oom_score_adj) < 0 ||
 		    v->oom_score_adj == -1000)
 			continue;
 		if (c->oom_score < 0 && proc_oom_score(fd, c->pid, &c->oom_score) < 0)
 			continue;
+		memcpy(c->comm, st.comm, sizeof c->comm);
 		v->pid = c->pid;
-		v->pgid = c->pgid;
+		v->pgid = st.pgrp;
 		v->start_ticks = c->start_ticks;
 		v->comm = c->comm;
 		v->cmdline = field(rk, F_CMDLINE);

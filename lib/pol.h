@@ -35,6 +35,8 @@ struct pol_opt {
 	int max_procs;   /* candidate table size */
 	int growth;      /* keep per-scope baselines for growth_kbps */
 	const char *passwd; /* uid -> user name, read once here */
+	int keep_fds;    /* keep each process's /proc files open between
+			    scans (follow mode; raises RLIMIT_NOFILE) */
 };
 
 struct pol_rank;

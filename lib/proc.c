@@ -210,6 +210,18 @@ int proc_iter_next(struct proc_iter *it)
 	}
 }
 
+long proc_pread1(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	while ((n = pread(fd, buf, size - 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (long)n;
+}
+
 long proc_cmdline(int procfd, int pid, char *buf, size_t size)
 {
 	char path[32];

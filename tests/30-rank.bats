@@ -420,7 +420,9 @@ IN
 	done
 	# worker (400) grows by 10240 kB; a process born since (start after
 	# the uptime of the first scan) has 5120 kB
-	sed -i -E 's/^(400 .* 0 3000 [0-9]+) 80000 /\1 82560 /' "$T/proc/400/stat"
+	# (rewritten in place: in follow mode the file stays open, as /proc's)
+	st=$(sed -E 's/^(400 .* 0 3000 [0-9]+) 80000 /\1 82560 /' "$T/proc/400/stat")
+	echo "$st" > "$T/proc/400/stat"
 	cp -r "$T/proc/500" "$T/proc/600"
 	sed -i -E 's/^500 (.*) 0 4000 ([0-9]+) 1000 /600 \1 0 10000100 \2 1280 /' "$T/proc/600/stat"
 	echo 'verdict ts=1010.000 scope=node level=near-oom' >&5
@@ -451,4 +453,13 @@ IN
 	# nothing from outside the cgroup: its processes are all there is
 	[ "$(echo "$output" | cut -f2 | sort -u)" = "$MEMCG_PATH" ]
 	[ "$(echo "$output" | cut -f1 | sort)" = "$(sort "$MEMCG_DIR/cgroup.procs")" ]
+	# following: later scans take RSS from the files kept open since
+	# the first; every trigger names the same, bigger process
+	for ts in 1 2 3; do
+		echo "verdict ts=$ts.000 scope=cgroup:$MEMCG_PATH level=near-oom"
+	done > "$T/v"
+	foom-rank -f --by rss -o pid,start,trigger_ts "$T/v" > "$T/f"
+	start=$(cut -d' ' -f22 "/proc/$big/stat")
+	[ "$(cat "$T/f")" = "$(printf '%s\t%s\t%s\n' "$big" "$start" 1.000 "$big" "$start" 2.000 \
+		"$big" "$start" 3.000)" ]
 }

@@ -74,6 +74,60 @@ int proc_kv(const char *buf, const char *key, long long *v)
 	return 0;
 }
 
+unsigned long proc_kv_many(const char *buf, const char *const *keys, int n,
+			   long long *vals)
+{
+	unsigned long found = 0, all = n >= (int)(8 * sizeof found) ? ~0UL :
+						      (1UL << n) - 1;
+	const char *p = buf;
+	size_t len[64];
+	unsigned char first[256] = { 0 }; /* a wanted key starts so */
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++) {
+		len[i] = strlen(keys[i]);
+		first[(unsigned char)keys[i][0]] = 1;
+	}
+
+	while (*p && found != all) {
+		const char *k = p, *end;
+		size_t klen;
+
+		if (!first[(unsigned char)*p]) {
+			if (!(end = strchr(p, '\n')))
+				break;
+			p = end + 1;
+			continue;
+		}
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		klen = (size_t)(p - k);
+		if (klen && k[klen - 1] == ':')
+			klen--;
+		for (int i = 0; i < n; i++) {
+			char *num_end;
+			long long v;
+
+			if (len[i] != klen || keys[i][0] != k[0] ||
+			    (found >> i & 1) || memcmp(keys[i], k, klen) != 0)
+				continue;
+			errno = 0;
+			v = strtoll(p, &num_end, 10);
+			if (num_end != p && !errno) {
+				vals[i] = v;
+				found |= 1UL << i;
+			}
+			break;
+		}
+		end = strchr(p, '\n');
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return found;
+}
+
 int proc_parse_stat(const char *buf, struct proc_stat *st)
 {
 	const char *open = strchr(buf, '('), *close = strrchr(buf, ')');
@@ -155,17 +209,32 @@ int proc_open_root(const char *root)
 	return fd;
 }
 
-void proc_harden(void)
+static void harden(int lazy)
 {
-	int fd;
+	int fd, rc = -1;
 
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+	/* Kernels before 4.4 lack MCL_ONFAULT (EINVAL): lock everything. */
+	if (lazy)
+		rc = mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT);
+	if (rc < 0 && (!lazy || errno == EINVAL))
+		rc = mlockall(MCL_CURRENT | MCL_FUTURE);
+	if (rc < 0)
 		msg_warn("cannot lock memory (mlockall)");
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, "-1000", 5) != 5)
 		msg_warn("cannot set oom_score_adj to -1000");
 	if (fd >= 0)
 		close(fd);
+}
+
+void proc_harden(void)
+{
+	harden(0);
+}
+
+void proc_harden_lazy(void)
+{
+	harden(1);
 }
 
 long proc_page_kb(void)

@@ -19,6 +19,13 @@ long proc_pread(int fd, char *buf, size_t size);
  * Returns 1 when found, 0 when absent, -1 when not a number. */
 int proc_kv(const char *buf, const char *key, long long *v);
 
+/* One pass over "key value" lines for n wanted keys: vals[i] set and
+ * bit i of the result set for each key found as a number.  Keys are
+ * matched whole ("pgscan" is not "pgscan_kswapd"); a trailing ':' on
+ * the line's key is ignored ("MemTotal:"). */
+unsigned long proc_kv_many(const char *buf, const char *const *keys, int n,
+			   long long *vals);
+
 /* Fields of /proc/PID/stat (proc(5)). */
 struct proc_stat {
 	int pid;
@@ -50,6 +57,10 @@ int proc_open_root(const char *root);
 /* For follow mode: lock memory (mlockall) and set our own oom_score_adj
  * to -1000, each with a warning when not permitted. */
 void proc_harden(void);
+/* The same, but pages are locked as they are first touched
+ * (MCL_ONFAULT): for a stage that runs its whole path on every tick, so
+ * that the library code it never uses is not read in and pinned. */
+void proc_harden_lazy(void);
 
 long proc_page_kb(void);
 

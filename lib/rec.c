@@ -68,9 +68,20 @@ void rec_addf(struct rec *r, const char *key, const char *fmt, ...)
 	rec_add(r, key, v);
 }
 
+/* Samples are mostly integers: format them without printf. */
 void rec_add_ll(struct rec *r, const char *key, long long v)
 {
-	rec_addf(r, key, "%lld", v);
+	char b[24], *p = b + sizeof b;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+				       (unsigned long long)v;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*--p = '-';
+	rec_add(r, key, p);
 }
 
 void rec_add_fix(struct rec *r, const char *key, double v, int prec)
@@ -263,6 +274,19 @@ static int needs_quotes(const char *v)
 	return 0;
 }
 
+/* The escapes logfmt and JSON share; 0 when c is not one of them. */
+static int put_escape(FILE *fp, unsigned char c)
+{
+	static const char from[] = "\"\\\n\t\r", to[] = "\"\\ntr";
+	const char *p = c ? strchr(from, c) : NULL;
+
+	if (!p)
+		return 0;
+	putc('\\', fp);
+	putc(to[p - from], fp);
+	return 1;
+}
+
 void rec_put_value(FILE *fp, const char *v)
 {
 	if (!needs_quotes(v)) {
@@ -271,18 +295,12 @@ void rec_put_value(FILE *fp, const char *v)
 	}
 	putc('"', fp);
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\x%02x", *p);
-			else
-				putc(*p, fp);
-		}
+		if (put_escape(fp, *p))
+			continue;
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			putc(*p, fp);
 	}
 	putc('"', fp);
 }
@@ -371,15 +389,9 @@ static void json_string(FILE *fp, const char *s)
 			p += n;
 			continue;
 		}
-		switch (*p) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			/* Control characters, and bytes that are not UTF-8
-			 * (a comm may hold any), as their Latin-1 code. */
+		/* Control characters, and bytes that are not UTF-8 (a comm
+		 * may hold any), as their Latin-1 code. */
+		if (!put_escape(fp, *p)) {
 			if (*p < 0x20 || *p >= 0x7f)
 				fprintf(fp, "\\u%04x", *p);
 			else
@@ -593,11 +605,40 @@ static void table_print(FILE *fp)
 	tab.len = 0;
 }
 
+/* -o with -t or -j: the record cut down to the listed fields, in the
+ * listed order. */
+static const struct rec *select_fields(const struct rec *r)
+{
+	static struct rec sel;
+	const char *f = rec_out.fields;
+
+	rec_reset(&sel, r->kind);
+	while (*f) {
+		size_t n = strcspn(f, ",");
+
+		for (int i = 0; i < r->n; i++)
+			if (strlen(r->f[i].key) == n &&
+			    strncmp(r->f[i].key, f, n) == 0) {
+				rec_add(&sel, r->f[i].key, r->f[i].val);
+				break;
+			}
+		f += n + (f[n] == ',');
+	}
+	return &sel;
+}
+
 void rec_write(const struct rec *r)
 {
 	FILE *fp = rec_out.fp ? rec_out.fp : stdout;
+	enum rec_fmt fmt = rec_out.fmt;
 
-	switch (rec_out.fmt) {
+	if (rec_out.fields) {
+		if (fmt == REC_LOGFMT)
+			fmt = REC_TSV;
+		else
+			r = select_fields(r);
+	}
+	switch (fmt) {
 	case REC_LOGFMT: write_logfmt(fp, r); break;
 	case REC_JSON: write_json(fp, r); break;
 	case REC_TSV: write_tsv(fp, r); break;
@@ -624,7 +665,6 @@ static error_t rec_parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o':
 		if (!*arg || strspn(arg, ",") == strlen(arg))
 			argp_error(state, "-o wants a list of field names");
-		rec_out.fmt = REC_TSV;
 		rec_out.fields = arg;
 		break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -637,8 +677,8 @@ static const struct argp_option rec_options[] = {
 	{ "table", 't', NULL, 0, "An aligned table for people", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines, one object a record", 0 },
 	{ "fields", 'o', "FIELDS", 0,
-	  "Tab-separated values of these comma-separated fields "
-	  "(\"record\" is the record kind)", 0 },
+	  "Only these comma-separated fields, tab-separated (\"record\" is "
+	  "the record kind); with -t or -j, a table or JSON of them", 0 },
 	{ 0 }
 };
 

@@ -62,7 +62,8 @@ struct rec_out {
 	enum rec_fmt fmt;
 	FILE *fp;
 	int flush_each; /* flush after every record: set by stream stages */
-	char *fields;   /* -o: comma-separated field names */
+	char *fields;   /* -o: comma-separated field names (TSV, or the
+			 * fields -t and -j show) */
 };
 
 extern struct rec_out rec_out;

@@ -107,3 +107,13 @@ OUT
 	[ "$status" -eq 0 ]
 	[ "$output" = "a x=1" ]
 }
+
+@test "rec: -o picks the fields of -t and -j too, in either order" {
+	echo 'verdict ts=1.000 scope=node level=ok risk=0.10' > "$BATS_TEST_TMPDIR/v"
+	run recio -t -o scope,level "$BATS_TEST_TMPDIR/v"
+	[ "$output" = "$(printf 'SCOPE LEVEL\nnode  ok')" ]
+	run recio -o risk,scope -j "$BATS_TEST_TMPDIR/v"
+	[ "$output" = '{"record":"verdict","risk":0.10,"scope":"node"}' ]
+	run recio -j -o risk,scope "$BATS_TEST_TMPDIR/v"
+	[ "$output" = '{"record":"verdict","risk":0.10,"scope":"node"}' ]
+}

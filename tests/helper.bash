@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+bats_require_minimum_version 1.5.0
 # Shared by every suite: where the binaries are, fixtures, the real
 # traces, and live memory cgroups made beneath the test's own cgroup.
 
@@ -7,6 +8,9 @@ TOP=$(cd "$TESTS/.." && pwd)
 FIX=$TESTS/fixtures
 : "${FOOM_BIN:=$TOP/cmd}"
 : "${FOOM_TESTBIN:=$TOP/tests}"
+# Set by tests/check for the sanitizer build, where ASan turns mlockall
+# into a no-op; found from the build directory when run by hand.
+case $FOOM_BIN in */.asan/*) : "${FOOM_SANITIZED:=1}" ;; esac
 # Built commands first (the sanitizer build when asked), then scripts.
 PATH=$FOOM_BIN:$TOP/cmd:$FOOM_TESTBIN:$PATH
 export PATH FOOM_BIN

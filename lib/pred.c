@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pred: per-scope history and the near-OOM verdict (pred.h).  Every
+ * scope has a ring of recent points, stored at most every step seconds so
+ * the ring spans the longest window whatever the sampling interval; the
+ * sample being judged is compared with those points, never with a count
+ * of samples.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "pred.h"
+#include "proc.h"
+
+/* Points kept per scope: 128 spans a 10 s window at 0.08 s a point. */
+#define PRED_RING 128
+/* Points of the avail_kb trend fit: 32 give 496 slopes, enough for a
+ * median that ignores a few wild samples, cheap at 20 samples a second. */
+#define PRED_FIT 32
+/* Fewer points make no trend: with five, one jump (cache moving from the
+ * inactive to the active list) cannot carry the median. */
+#define PRED_FIT_MIN 5
+/* A scope name longer than this is not one foom-sample writes. */
+#define PRED_NAME_MAX 1024
+/* A scope unseen for this long (or five of its intervals) is gone: a
+ * deleted pod or cgroup; its slot is reused. */
+#define PRED_EXPIRE_S 60.0
+/* eta_s beyond an hour says nothing an operator can act on. */
+#define PRED_ETA_MAX_S 3600.0
+
+enum {
+	C_REFAULT, C_MAJFAULT, C_FAILCNT, C_EV_MAX, C_EV_HIGH, C_EV_OOM,
+	C_OOMKILL, C_ALLOCSTALL, C_PGSCAN_DIRECT, C_PSI_MEM_SOME,
+	C_PSI_MEM_FULL, C_PSI_IO_SOME, C_PSI_IO_FULL, C_CPU_IOWAIT,
+	C_CPU_SYS, C_CPU_TOTAL, C_N
+};
+
+static const char *const ctr_key[C_N] = {
+	"workingset_refault_file", "pgmajfault", "failcnt", "events_max",
+	"events_high", "events_oom", "oom_kill", "allocstall",
+	"pgscan_direct", "psi_mem_some_total_us", "psi_mem_full_total_us",
+	"psi_io_some_total_us", "psi_io_full_total_us", "cpu_iowait_ticks",
+	"cpu_sys_ticks", "cpu_total_ticks",
+};
+
+enum {
+	G_LIMIT, G_USAGE, G_AVAIL, G_ANON, G_FILE, G_HIGH, G_MEM_FREE,
+	G_MEM_AVAIL, G_WMARK_LOW, G_UNDER_OOM, G_N
+};
+
+static const char *const gauge_key[G_N] = {
+	"limit_kb", "usage_kb", "avail_kb", "anon_kb", "file_kb", "high_kb",
+	"mem_free_kb", "mem_available_kb", "wmark_low_kb", "under_oom",
+};
+
+struct point {
+	double ts;
+	double c[C_N];
+	double anon_kb, avail_kb;
+};
+
+struct sst {
+	char name[PRED_NAME_MAX];
+	int used;
+	int node;
+	double last_ts;
+	double ival_s;          /* usual interval; 0 while unknown */
+	int n, head;            /* ring: head is the newest point */
+	struct point ring[PRED_RING];
+	double seen_ts[PRED_NLEVEL]; /* last ts the raw level reached L */
+	int level;              /* of the last verdict, -1 before it */
+};
+
+struct pred {
+	struct pred_cfg cfg;
+	int max;
+	int full_warned;
+	double step_s;
+	struct sst *s;
+};
+
+const char *pred_level_name(int level)
+{
+	static const char *const name[] = { "ok", "warn", "near-oom", "oom" };
+
+	return level >= 0 && level < PRED_NLEVEL ? name[level] : "?";
+}
+
+void pred_cfg_level(struct pred_cfg *c, int level)
+{
+	/* Sensitivity: low, medium, high.  foom-predict(1) gives reasons. */
+	static const double anon[] = { 50, 30, 15 };
+	static const double bind[] = { 99, 98, 95 };
+	static const double refault[] = { 4, 2, 1 };
+	static const double io[] = { 20, 10, 5 };
+	static const double mem[] = { 20, 10, 5 };
+	static const double fill[] = { 2.5, 5, 10 };
+	static const double warn[] = { 10, 30, 60 };
+
+	if (level < 0 || level > 2)
+		level = 1;
+	*c = (struct pred_cfg){
+		.anon_pct = anon[level],
+		.bind_pct = bind[level],
+		.refault_pct = refault[level],
+		.io_pct = io[level],
+		.mem_pct = mem[level],
+		.fill_s = fill[level],
+		.warn_eta_s = warn[level],
+		.hold_s = 10,
+		.rate_window_s = 1,
+		.peak_window_s = 5,
+		.grow_window_s = 2,
+		.eta_window_s = 10,
+		.gap_s = 0,
+	};
+}
+
+struct pred *pred_new(const struct pred_cfg *cfg, int max_scopes)
+{
+	struct pred *p = calloc(1, sizeof *p);
+	double w;
+
+	if (!p || !(p->s = calloc(max_scopes, sizeof *p->s)))
+		msg_errx(EXIT_SYSTEM, "out of memory for %d scopes", max_scopes);
+	p->cfg = *cfg;
+	p->max = max_scopes;
+	w = fmax(fmax(cfg->rate_window_s, cfg->peak_window_s),
+		 fmax(cfg->grow_window_s, cfg->eta_window_s));
+	p->step_s = w / (PRED_RING - 8);
+	return p;
+}
+
+void pred_free(struct pred *p)
+{
+	if (p) {
+		free(p->s);
+		free(p);
+	}
+}
+
+static void sst_restart(struct sst *s)
+{
+	s->n = 0;
+	s->head = 0;
+	s->ival_s = 0;
+}
+
+static void sst_init(struct sst *s, const char *name, int node)
+{
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->used = 1;
+	s->node = node;
+	s->last_ts = -INFINITY;
+	sst_restart(s);
+	for (int l = 0; l < PRED_NLEVEL; l++)
+		s->seen_ts[l] = -INFINITY;
+	s->level = -1;
+}
+
+/* i-th newest stored point (0: the newest). */
+static const struct point *pt(const struct sst *s, int i)
+{
+	return &s->ring[(s->head - i + PRED_RING) % PRED_RING];
+}
+
+static void push(struct sst *s, const struct point *q)
+{
+	s->head = (s->head + 1) % PRED_RING;
+	s->ring[s->head] = *q;
+	if (s->n < PRED_RING)
+		s->n++;
+}
+
+/* The oldest stored point within window seconds of now, or the newest
+ * when none is (the sampling interval is longer than the window). */
+static const struct point *ref_point(const struct sst *s, double now,
+				     double window)
+{
+	const struct point *r = NULL;
+
+	for (int i = 0; i < s->n; i++) {
+		const struct point *q = pt(s, i);
+
+		if (now - q->ts > window + 1e-9)
+			break;
+		r = q;
+	}
+	return r ? r : s->n ? pt(s, 0) : NULL;
+}
+
+static double rate(const struct point *cur, const struct point *ref, int k)
+{
+	if (!ref || isnan(cur->c[k]) || isnan(ref->c[k]) || cur->ts <= ref->ts)
+		return NAN;
+	return (cur->c[k] - ref->c[k]) / (cur->ts - ref->ts);
+}
+
+static int grew(const struct point *cur, const struct point *ref, int k)
+{
+	return ref && !isnan(cur->c[k]) && !isnan(ref->c[k]) &&
+	       cur->c[k] > ref->c[k];
+}
+
+/* The k-th smallest of v[0..n) (Hoare's selection; v is reordered). */
+static double select_k(double *v, int n, int k)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		double piv = v[(lo + hi) / 2];
+		int i = lo, j = hi;
+
+		while (i <= j) {
+			while (v[i] < piv)
+				i++;
+			while (v[j] > piv)
+				j--;
+			if (i <= j) {
+				double t = v[i];
+
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* Theil-Sen slope of avail_kb (KiB/s) over the window: the median of the
+ * slopes between every pair of points, so one odd sample moves nothing.
+ * NAN with fewer than PRED_FIT_MIN points. */
+static double avail_slope(const struct sst *s, const struct point *cur,
+			  double window)
+{
+	static double slope[PRED_FIT * (PRED_FIT - 1) / 2];
+	const struct point *q[PRED_FIT];
+	int avail = 0, n = 0, m = 0, stride;
+
+	for (int i = 0; i < s->n; i++) {
+		if (cur->ts - pt(s, i)->ts > window + 1e-9)
+			break;
+		if (!isnan(pt(s, i)->avail_kb))
+			avail++;
+	}
+	if (isnan(cur->avail_kb))
+		return NAN;
+	q[n++] = cur;
+	/* Every stride-th point, so at most PRED_FIT span the window. */
+	stride = (avail + PRED_FIT - 2) / (PRED_FIT - 1);
+	for (int i = 0, seen = 0; i < s->n && n < PRED_FIT; i++) {
+		const struct point *p = pt(s, i);
+
+		if (cur->ts - p->ts > window + 1e-9)
+			break;
+		if (isnan(p->avail_kb))
+			continue;
+		if (seen++ % stride == 0)
+			q[n++] = p;
+	}
+	if (n < PRED_FIT_MIN)
+		return NAN;
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			slope[m++] = (q[i]->avail_kb - q[j]->avail_kb) /
+				     (q[i]->ts - q[j]->ts);
+	if (m % 2)
+		return select_k(slope, m, m / 2);
+	return (select_k(slope, m, m / 2 - 1) + select_k(slope, m, m / 2)) / 2;
+}
+
+/* What one sample shows: every field NAN when it cannot be known. */
+struct feat {
+	double limit_kb, use_pct, avail_pct, anon_pct, anon_max_pct, file_kb;
+	double refault_ps, refault_pct_ps, majfault_ps;
+	double failcnt_ps, ev_max_ps, allocstall_ps, pgscan_direct_ps;
+	double io_pct, mem_pct, iowait_pct;
+	double eta_s, fill_eta_s;
+	int binding, oom;
+};
+
+static double pct(double part, double whole)
+{
+	return whole > 0 ? 100.0 * part / whole : NAN;
+}
+
+static void features(const struct pred *p, const struct sst *s,
+		     const struct point *cur, const double *g,
+		     struct feat *f)
+{
+	const struct pred_cfg *c = &p->cfg;
+	const struct point *rr = ref_point(s, cur->ts, c->rate_window_s);
+	const struct point *pr = ref_point(s, cur->ts, c->peak_window_s);
+	double limit = g[G_LIMIT], slope, cache_kb;
+
+	if (!s->node && !isnan(g[G_HIGH]) && g[G_HIGH] > 0 &&
+	    (isnan(limit) || g[G_HIGH] < limit))
+		limit = g[G_HIGH]; /* memory.high reclaims first */
+	f->limit_kb = limit > 0 ? limit : NAN;
+	f->avail_pct = pct(g[G_AVAIL], f->limit_kb);
+	f->anon_pct = pct(g[G_ANON], f->limit_kb);
+	f->file_kb = g[G_FILE];
+	if (s->node && !isnan(g[G_MEM_AVAIL]))
+		f->use_pct = 100 - pct(g[G_MEM_AVAIL], f->limit_kb);
+	else
+		f->use_pct = pct(g[G_USAGE], f->limit_kb);
+
+	/* The highest anonymous share lately: an allocator that grabs and
+	 * frees in bursts squeezes the cache at its peaks. */
+	f->anon_max_pct = f->anon_pct;
+	for (int i = 0; i < s->n && !isnan(f->limit_kb); i++) {
+		const struct point *q = pt(s, i);
+
+		if (q->ts < pr->ts)
+			break;
+		if (!isnan(q->anon_kb) &&
+		    !(pct(q->anon_kb, f->limit_kb) <= f->anon_max_pct))
+			f->anon_max_pct = pct(q->anon_kb, f->limit_kb);
+	}
+
+	f->refault_ps = rate(cur, rr, C_REFAULT);
+	f->majfault_ps = rate(cur, rr, C_MAJFAULT);
+	f->failcnt_ps = rate(cur, rr, C_FAILCNT);
+	f->ev_max_ps = rate(cur, rr, C_EV_MAX);
+	f->allocstall_ps = rate(cur, rr, C_ALLOCSTALL);
+	f->pgscan_direct_ps = rate(cur, rr, C_PGSCAN_DIRECT);
+	/* PSI totals are microseconds stalled: per second of wall time
+	 * divided by 10^4 is the percentage of the time. */
+	f->io_pct = rate(cur, rr, C_PSI_IO_SOME) / 1e4;
+	f->mem_pct = rate(cur, rr, C_PSI_MEM_SOME) / 1e4;
+	f->iowait_pct = NAN;
+	if (rr && s->node) {
+		double tot = cur->c[C_CPU_TOTAL] - rr->c[C_CPU_TOTAL];
+
+		if (tot > 0)
+			f->iowait_pct = pct(cur->c[C_CPU_IOWAIT] -
+					    rr->c[C_CPU_IOWAIT], tot);
+	}
+	/* Refaults against the cache left: pages read back that reclaim
+	 * had just evicted, as a share of the cache a second.  A cache
+	 * under 1% of the limit counts as 1%, so a few refaults on an
+	 * almost empty cache do not read as thrash. */
+	cache_kb = fmax(isnan(f->file_kb) ? 0 : f->file_kb,
+			isnan(f->limit_kb) ? 0 : f->limit_kb / 100);
+	f->refault_pct_ps = NAN;
+	if (cache_kb > 0) {
+		double ps = !isnan(f->refault_ps) ? f->refault_ps :
+						    f->majfault_ps;
+
+		f->refault_pct_ps = pct(ps * proc_page_kb(), cache_kb);
+	}
+
+	/* Does the limit bind?  A counter of limit hits says it best. */
+	if (s->node) {
+		f->binding = grew(cur, pr, C_ALLOCSTALL) ||
+			     grew(cur, pr, C_PGSCAN_DIRECT) ||
+			     (!isnan(g[G_WMARK_LOW]) && !isnan(g[G_MEM_FREE]) &&
+			      g[G_MEM_FREE] <= g[G_WMARK_LOW]) ||
+			     (isnan(g[G_WMARK_LOW]) && f->use_pct >= c->bind_pct);
+		f->oom = f->binding && grew(cur, rr, C_OOMKILL);
+	} else {
+		f->binding = grew(cur, pr, C_FAILCNT) ||
+			     grew(cur, pr, C_EV_MAX) ||
+			     grew(cur, pr, C_EV_HIGH) || f->use_pct >= c->bind_pct;
+		f->oom = g[G_UNDER_OOM] >= 1 || grew(cur, rr, C_OOMKILL) ||
+			 grew(cur, rr, C_EV_OOM);
+	}
+
+	/* The anonymous rise over the grow window, from its lowest point;
+	 * a rise under 1% of the limit is noise. */
+	f->fill_eta_s = NAN;
+	if (!isnan(cur->anon_kb) && !isnan(f->limit_kb)) {
+		const struct point *gr = ref_point(s, cur->ts, c->grow_window_s);
+		const struct point *lo = NULL;
+
+		for (int i = 0; gr && i < s->n; i++) {
+			const struct point *q = pt(s, i);
+
+			if (q->ts < gr->ts)
+				break;
+			if (!isnan(q->anon_kb) && (!lo || q->anon_kb < lo->anon_kb))
+				lo = q;
+		}
+		if (lo && cur->anon_kb - lo->anon_kb >= f->limit_kb / 100) {
+			double g_kbps = (cur->anon_kb - lo->anon_kb) /
+					(cur->ts - lo->ts);
+
+			f->fill_eta_s = fmax(f->limit_kb - cur->anon_kb, 0) / g_kbps;
+		}
+	}
+
+	f->eta_s = NAN;
+	slope = avail_slope(s, cur, fmax(c->eta_window_s, 4 * s->ival_s));
+	if (slope < 0) {
+		double eta = fmax(cur->avail_kb, 0) / -slope;
+
+		if (eta <= PRED_ETA_MAX_S)
+			f->eta_s = eta;
+	}
+}
+
+/* Appending to a fixed buffer. */
+struct sbuf {
+	char *b;
+	size_t len, cap;
+};
+
+static void sb_add(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (sb->len >= sb->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->b + sb->len, sb->cap - sb->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb->len += (size_t)n < sb->cap - sb->len ? (size_t)n :
+							  sb->cap - sb->len - 1;
+}
+
+static double mib(double kb)
+{
+	return kb / 1024;
+}
+
+/* Stall evidence, in words, each item at or over its threshold. */
+static int evidence(const struct pred_cfg *c, const struct feat *f,
+		    struct sbuf *sb)
+{
+	int n = 0;
+
+	if (f->refault_pct_ps >= c->refault_pct)
+		sb_add(sb, "%sthe %.0f MiB of page cache left is read back at "
+		       "%.*f%%/s", n++ ? ", " : "", mib(f->file_kb),
+		       f->refault_pct_ps < 10 ? 1 : 0, f->refault_pct_ps);
+	if (f->io_pct >= c->io_pct)
+		sb_add(sb, "%s%.0f%% of the time stalled on IO", n++ ? ", " : "",
+		       f->io_pct);
+	else if (isnan(f->io_pct) && f->iowait_pct >= c->io_pct)
+		sb_add(sb, "%s%.0f%% of CPU time in iowait", n++ ? ", " : "",
+		       f->iowait_pct);
+	if (f->mem_pct >= c->mem_pct)
+		sb_add(sb, "%s%.0f%% of the time stalled on memory",
+		       n++ ? ", " : "", f->mem_pct);
+	if (f->fill_eta_s <= c->fill_s)
+		sb_add(sb, "%sanonymous memory rises to fill the limit in %.1f s",
+		       n++ ? ", " : "", f->fill_eta_s);
+	return n;
+}
+
+static int raw_level(const struct pred_cfg *c, const struct feat *f,
+		     double *risk, struct sbuf *why)
+{
+	double a = f->anon_max_pct / c->anon_pct, b, s = 0, cc;
+	int lvl;
+
+	if (isnan(a))
+		a = 0;
+	b = f->binding ? 1 : isnan(f->use_pct) ? 0 :
+			 fmin(f->use_pct / c->bind_pct, 0.99);
+	if (!isnan(f->refault_pct_ps))
+		s = fmax(s, f->refault_pct_ps / c->refault_pct);
+	if (!isnan(f->io_pct))
+		s = fmax(s, f->io_pct / c->io_pct);
+	else if (!isnan(f->iowait_pct))
+		s = fmax(s, f->iowait_pct / c->io_pct);
+	if (!isnan(f->mem_pct))
+		s = fmax(s, f->mem_pct / c->mem_pct);
+	if (!isnan(f->fill_eta_s))
+		s = fmax(s, c->fill_s / fmax(f->fill_eta_s, 1e-3));
+	/* Once the limit binds, the risk grows with the other two. */
+	cc = f->binding ? fmin(a, s) : fmin(a, fmin(b, s));
+	*risk = fmin(1, 0.75 * cc);
+
+	if (f->oom) {
+		*risk = 1;
+		sb_add(why, "the kernel is out of memory here: an OOM kill or "
+		       "an allocation waiting under OOM");
+		return PRED_OOM;
+	}
+	if (isnan(f->limit_kb)) {
+		sb_add(why, "no limit_kb in the sample: nothing to judge by");
+		return PRED_OK;
+	}
+	if (cc >= 1) {
+		sb_add(why, "anonymous memory holds %.0f%% of the limit and "
+		       "squeezes the page cache: ", f->anon_max_pct);
+		evidence(c, f, why);
+		return PRED_NEAR;
+	}
+	lvl = PRED_OK;
+	if (f->eta_s <= c->warn_eta_s) {
+		*risk = fmax(*risk, fmin(0.74, 0.5 * c->warn_eta_s /
+					       fmax(f->eta_s, 1e-3)));
+		lvl = PRED_WARN;
+	}
+	if (f->binding && a >= 1) {
+		sb_add(why, "at the limit with %.0f%% anonymous memory, the page "
+		       "cache is reclaimed", f->anon_max_pct);
+		if (s > 0)
+			sb_add(why, " with little stall yet");
+		lvl = PRED_WARN;
+	} else if (cc >= 2.0 / 3) {
+		sb_add(why, "pressure builds: %.0f%% anonymous, %.0f%% of the "
+		       "limit in use", f->anon_max_pct, f->use_pct);
+		lvl = PRED_WARN;
+	} else if (lvl == PRED_WARN) {
+		sb_add(why, "available memory falls: gone in %.1f s at this "
+		       "rate", f->eta_s);
+	} else if (f->binding && s >= 1) {
+		sb_add(why, "the page cache thrashes but anonymous memory is "
+		       "only %.0f%%: a file reader too big for the limit, which "
+		       "a kill would not cure", f->anon_max_pct);
+	} else if (f->binding) {
+		sb_add(why, "at the limit, the page cache is reclaimed without "
+		       "stall");
+	} else {
+		sb_add(why, "fits: %.0f%% of the limit in use", f->use_pct);
+	}
+	if (lvl == PRED_WARN)
+		*risk = fmax(*risk, 0.5);
+	return lvl;
+}
+
+static void add_num(struct rec *out, const char *key, double v, int prec)
+{
+	if (!isnan(v) && isfinite(v))
+		rec_add_fix(out, key, v, prec);
+}
+
+static void write_verdict(const struct rec *in, const struct sst *s,
+			  const struct feat *f, int level, double risk,
+			  const char *reason, struct rec *out)
+{
+	const char *cg = rec_get(in, "cgroup");
+
+	rec_reset(out, "verdict");
+	rec_add(out, "ts", rec_get(in, "ts"));
+	rec_add(out, "scope", s->name);
+	if (cg)
+		rec_add(out, "cgroup", cg);
+	rec_add(out, "level", pred_level_name(level));
+	rec_add_fix(out, "risk", risk, 2);
+	add_num(out, "eta_s", f->eta_s, 1);
+	rec_add(out, "reason", reason);
+	add_num(out, "avail_pct", f->avail_pct, 1);
+	add_num(out, "usage_pct", f->use_pct, 1);
+	add_num(out, "anon_pct", f->anon_pct, 1);
+	add_num(out, "anon_max_pct", f->anon_max_pct, 1);
+	add_num(out, "file_kb", f->file_kb, 0);
+	add_num(out, "refault_ps", f->refault_ps, 0);
+	add_num(out, "refault_pct_ps", f->refault_pct_ps, 1);
+	add_num(out, "majfault_ps", f->majfault_ps, 0);
+	add_num(out, "psi_io_some_pct", f->io_pct, 1);
+	add_num(out, "psi_mem_some_pct", f->mem_pct, 1);
+	add_num(out, "iowait_pct", f->iowait_pct, 1);
+	add_num(out, "failcnt_ps", f->failcnt_ps, 0);
+	add_num(out, "events_max_ps", f->ev_max_ps, 0);
+	add_num(out, "allocstall_ps", f->allocstall_ps, 0);
+	add_num(out, "pgscan_direct_ps", f->pgscan_direct_ps, 0);
+	add_num(out, "fill_eta_s", f->fill_eta_s, 1);
+}
+
+static struct sst *find_scope(struct pred *p, const char *name, double ts,
+			      int node)
+{
+	struct sst *free_slot = NULL;
+
+	for (int i = 0; i < p->max; i++) {
+		struct sst *s = &p->s[i];
+
+		if (s->used && strcmp(s->name, name) == 0)
+			return s;
+		if (!free_slot &&
+		    (!s->used || ts - s->last_ts >
+					 fmax(PRED_EXPIRE_S, 5 * s->ival_s)))
+			free_slot = s;
+	}
+	if (free_slot)
+		sst_init(free_slot, name, node);
+	return free_slot;
+}
+
+enum pred_res pred_sample(struct pred *p, const struct rec *in,
+			  struct rec *out, int *changed, const char **why)
+{
+	static char msg[PRED_NAME_MAX + 160];
+	static char reason[1024];
+	struct sbuf sb = { reason, 0, sizeof reason };
+	const struct pred_cfg *c = &p->cfg;
+	double g[G_N], ts, gap, risk;
+	const char *scope;
+	struct point cur;
+	struct feat f;
+	struct sst *s;
+	int raw, level, restarted = 0;
+
+	*why = msg;
+	*changed = 0;
+	if (strcmp(in->kind, "sample") != 0)
+		return PRED_IGNORED;
+	if (rec_num(in, "ts", &ts) != 1) {
+		snprintf(msg, sizeof msg, "sample without a ts= number");
+		return PRED_BAD;
+	}
+	scope = rec_get(in, "scope");
+	if (!scope || !*scope) {
+		snprintf(msg, sizeof msg, "sample without a scope=");
+		return PRED_BAD;
+	}
+	if (strlen(scope) >= PRED_NAME_MAX) {
+		snprintf(msg, sizeof msg, "scope longer than %d bytes",
+			 PRED_NAME_MAX - 1);
+		return PRED_BAD;
+	}
+	cur.ts = ts;
+	for (int k = 0; k < G_N + C_N; k++) {
+		const char *key = k < G_N ? gauge_key[k] : ctr_key[k - G_N];
+		double v = NAN;
+
+		if (rec_num(in, key, &v) < 0 || v < 0) {
+			snprintf(msg, sizeof msg, "'%s' is not a number of 0 or more",
+				 key);
+			return PRED_BAD;
+		}
+		if (k < G_N)
+			g[k] = v;
+		else
+			cur.c[k - G_N] = v;
+	}
+	cur.anon_kb = g[G_ANON];
+	cur.avail_kb = g[G_AVAIL];
+
+	s = find_scope(p, scope, ts, strcmp(scope, "node") == 0);
+	if (!s) {
+		msg[0] = '\0';
+		if (p->full_warned++)
+			return PRED_FULL;
+		snprintf(msg, sizeof msg, "more than %d scopes at once: '%s' and "
+			 "other new ones get no verdict (see --max-scopes)",
+			 p->max, scope);
+		return PRED_FULL;
+	}
+	if (ts <= s->last_ts) {
+		snprintf(msg, sizeof msg, "%s: ts %.3f is not after the last "
+			 "one (%.3f): sample skipped", scope, ts, s->last_ts);
+		return PRED_STALE;
+	}
+
+	/* A long gap makes old points meaningless as rate references. */
+	gap = c->gap_s > 0 ? c->gap_s : fmax(5 * s->ival_s, 1.0);
+	if (s->n && (s->ival_s > 0 || c->gap_s > 0) && ts - s->last_ts > gap) {
+		sst_restart(s);
+		restarted = 1;
+	} else if (s->n) {
+		double dt = ts - s->last_ts;
+
+		s->ival_s = s->ival_s > 0 ? 0.8 * s->ival_s + 0.2 * dt : dt;
+	}
+	/* A counter that went back: the cgroup or the host restarted. */
+	for (int k = 0; k < C_N && s->n; k++)
+		if (cur.c[k] < pt(s, 0)->c[k]) {
+			sst_restart(s);
+			for (int l = 0; l < PRED_NLEVEL; l++)
+				s->seen_ts[l] = -INFINITY;
+			restarted = 2;
+		}
+
+	features(p, s, &cur, g, &f);
+	if (!s->n || ts - pt(s, 0)->ts >= p->step_s)
+		push(s, &cur);
+	s->last_ts = ts;
+
+	raw = raw_level(c, &f, &risk, &sb);
+	for (int l = 0; l <= raw; l++)
+		s->seen_ts[l] = ts;
+	level = raw;
+	for (int l = PRED_NLEVEL - 1; l > raw; l--)
+		if (ts - s->seen_ts[l] < c->hold_s) {
+			level = l;
+			break;
+		}
+	if (level > raw) {
+		char now[sizeof reason];
+
+		snprintf(now, sizeof now, "%s", reason);
+		sb.len = 0;
+		sb_add(&sb, "held: %s %.1f s ago, kept for %g s; now: %s",
+		       pred_level_name(level), ts - s->seen_ts[level], c->hold_s,
+		       now);
+	}
+	if (restarted == 1)
+		sb_add(&sb, "; rates restarted after a gap in the samples");
+	else if (restarted == 2)
+		sb_add(&sb, "; a counter went back (a restart): history cleared");
+
+	*changed = level != s->level;
+	s->level = level;
+	write_verdict(in, s, &f, level, risk, reason, out);
+	return PRED_VERDICT;
+}

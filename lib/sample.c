@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sample: the node's /proc files and a memory cgroup's files (v1, v2,
+ * hybrid) read into one sample record, raw counters and gauges with the
+ * unit in the key, and the keys every scope derives the same way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "proc.h"
+#include "sample.h"
+
+/* vmstat is the largest file read per tick (about 5 KiB on 6.x). */
+static char buf[32768];
+/* zoneinfo holds per-CPU pagesets: large on big machines. */
+static char zbuf[262144];
+
+static struct {
+	int meminfo_fd;
+	char meminfo[4096];
+	long long mem_total_kb; /* -1: unknown */
+	int procfd;
+} node = { .meminfo_fd = -1, .mem_total_kb = -1, .procfd = -1 };
+
+/* Watermarks only change with min_free_kbytes or memory hotplug, and
+ * zoneinfo is the costliest file here: re-read it once a minute. */
+#define ZONEINFO_EVERY_S 60
+static struct {
+	double read_at;
+	long long min_kb, low_kb, high_kb; /* -1: unknown */
+} wmark = { .read_at = -1e9, .min_kb = -1, .low_kb = -1, .high_kb = -1 };
+
+static const char *const file_name[SF_COUNT] = {
+	[SF_MEMINFO] = "meminfo",
+	[SF_VMSTAT] = "vmstat",
+	[SF_STAT] = "stat",
+	[SF_ZONEINFO] = "zoneinfo",
+	[SF_LIMIT] = "memory.limit_in_bytes",
+	[SF_USAGE] = "memory.usage_in_bytes",
+	[SF_MAXUSAGE] = "memory.max_usage_in_bytes",
+	[SF_FAILCNT] = "memory.failcnt",
+	[SF_OOMCTL] = "memory.oom_control",
+	[SF_MAX] = "memory.max",
+	[SF_HIGH] = "memory.high",
+	[SF_CURRENT] = "memory.current",
+	[SF_EVENTS] = "memory.events",
+	[SF_MSTAT] = "memory.stat",
+	[SF_PSI_MEM] = "memory.pressure",
+	[SF_PSI_IO] = "io.pressure",
+};
+
+static int open_at(int dirfd, const char *path)
+{
+	return openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+}
+
+/* One pread from offset 0, NUL-terminated: seq_file and kernfs files
+ * fill the buffer in one read, so a short read is the end (a second
+ * read would only say EOF, at a syscall per file per tick). */
+static ssize_t pread1(int fd, char *b, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = pread(fd, b, size - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		b[n] = '\0';
+	return n;
+}
+
+int sample_open_node(int procfd)
+{
+	node.procfd = procfd;
+	node.meminfo_fd = open_at(procfd, "meminfo");
+	if (node.meminfo_fd < 0) {
+		msg_warn("cannot open 'meminfo' under the /proc root");
+		return -1;
+	}
+	return 0;
+}
+
+void sample_tick(void)
+{
+	long long v;
+
+	node.mem_total_kb = -1;
+	node.meminfo[0] = '\0';
+	if (node.meminfo_fd < 0 ||
+	    pread1(node.meminfo_fd, node.meminfo, sizeof node.meminfo) < 0)
+		return;
+	if (proc_kv(node.meminfo, "MemTotal", &v) == 1)
+		node.mem_total_kb = v;
+}
+
+static void open_files(struct sampler *s, int dirfd, const int *which, int n,
+		       const char *prefix)
+{
+	char path[PATH_MAX + 32];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s%s", prefix, file_name[which[i]]);
+		s->fd[which[i]] = open_at(dirfd, path);
+	}
+}
+
+static void open_ancestors(struct sampler *s, int v2fd)
+{
+	char p[PATH_MAX + 16];
+	char *slash;
+
+	snprintf(p, sizeof p, "%s", s->sc.cgroup);
+	while (s->nanc < SAMPLE_MAX_ANCESTORS && (slash = strrchr(p, '/')) &&
+	       slash != p) {
+		char f[PATH_MAX + 16];
+		int fd;
+
+		*slash = '\0';
+		snprintf(f, sizeof f, "%s/memory.max", cg_rel(p));
+		if ((fd = open_at(v2fd, f)) >= 0)
+			s->anc_fd[s->nanc++] = fd;
+	}
+}
+
+int sample_open(struct sampler *s, const struct cg_root *cg, int procfd)
+{
+	char dir[PATH_MAX];
+
+	for (int i = 0; i < SF_COUNT; i++)
+		s->fd[i] = -1;
+	s->warned = 0;
+	s->gone = 0;
+	s->nanc = 0;
+	if (s->sc.kind == SCOPE_NODE) {
+		static const int nf[] = { SF_VMSTAT, SF_STAT, SF_ZONEINFO };
+		int pfd = openat(procfd, "pressure", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		s->ver = CG_NONE;
+		open_files(s, procfd, nf, 3, "");
+		if (pfd >= 0) {
+			/* /proc/pressure/memory and io: not memory.pressure */
+			s->fd[SF_PSI_MEM] = open_at(pfd, "memory");
+			s->fd[SF_PSI_IO] = open_at(pfd, "io");
+			close(pfd);
+		}
+		return 0;
+	}
+	s->ver = cg_memory_version(cg, s->sc.cgroup);
+	snprintf(dir, sizeof dir, "%s/", cg_rel(s->sc.cgroup));
+	if (s->ver == CG_V1) {
+		static const int f[] = { SF_LIMIT, SF_USAGE, SF_MAXUSAGE,
+					 SF_FAILCNT, SF_OOMCTL, SF_MSTAT };
+		static const int psi[] = { SF_PSI_MEM, SF_PSI_IO };
+
+		open_files(s, cg->v1fd, f, 6, dir);
+		/* hybrid: PSI of the same path in the cgroup2 tree */
+		if (cg->v2fd >= 0)
+			open_files(s, cg->v2fd, psi, 2, dir);
+	} else if (s->ver == CG_V2) {
+		static const int f[] = { SF_MAX, SF_HIGH, SF_CURRENT, SF_EVENTS,
+					 SF_MSTAT, SF_PSI_MEM, SF_PSI_IO };
+
+		open_files(s, cg->v2fd, f, 7, dir);
+		open_ancestors(s, cg->v2fd);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+void sample_close(struct sampler *s)
+{
+	for (int i = 0; i < SF_COUNT; i++)
+		if (s->fd[i] >= 0) {
+			close(s->fd[i]);
+			s->fd[i] = -1;
+		}
+	for (int i = 0; i < s->nanc; i++)
+		close(s->anc_fd[i]);
+	s->nanc = 0;
+}
+
+/* Read file i of s into buf; NULL when it is not there.  A file that was
+ * open and now fails to read means the cgroup went away. */
+static const char *get(struct sampler *s, int i, char *b, size_t size)
+{
+	if (s->fd[i] < 0)
+		return NULL;
+	if (pread1(s->fd[i], b, size) < 0) {
+		if (errno == ENODEV || errno == ENOENT || errno == ESTALE)
+			s->gone = 1;
+		return NULL;
+	}
+	return b;
+}
+
+/* A key the source should have but has not: absent, with one warning. */
+static void missing(struct sampler *s, int bit, const char *file,
+		    const char *field)
+{
+	if (s->warned & (1UL << bit))
+		return;
+	s->warned |= 1UL << bit;
+	msg_warnx("%s: no '%s' in '%s': key left out", s->sc.name, field, file);
+}
+
+/* A file's wanted fields: found by one pass (proc_kv_many). */
+struct kvmap {
+	const char *field; /* as in the file */
+	const char *key;   /* as printed; NULL: read for a derived key */
+	long long div;     /* 1024 turns bytes into KiB */
+};
+
+#define NMAP(m) ((int)(sizeof(m) / sizeof((m)[0])))
+#define KV_MAX 24
+
+struct kv {
+	unsigned long found;
+	long long v[KV_MAX];
+};
+
+static void scan(const char *text, const struct kvmap *m, int n, struct kv *kv)
+{
+	const char *keys[KV_MAX];
+
+	for (int i = 0; i < n; i++)
+		keys[i] = m[i].field;
+	kv->found = text ? proc_kv_many(text, keys, n, kv->v) : 0;
+}
+
+/* Field i's value (divided), or -1 when absent. */
+static long long val(const struct kvmap *m, const struct kv *kv, int i)
+{
+	return kv->found >> i & 1 ? kv->v[i] / m[i].div : -1;
+}
+
+/* Print the fields that have a key; a missing one warns once (bit base+i).
+ * Fields from 'first' on only. */
+static void emit(struct sampler *s, struct rec *r, const char *file,
+		 const struct kvmap *m, int first, int n, const struct kv *kv,
+		 int base)
+{
+	for (int i = first; i < n; i++) {
+		if (!m[i].key)
+			continue;
+		if (kv->found >> i & 1)
+			rec_add_ll(r, m[i].key, kv->v[i] / m[i].div);
+		else
+			missing(s, base + i, file, m[i].field);
+	}
+}
+
+/* Print fields in the order given (all have keys). */
+static void emit_order(struct sampler *s, struct rec *r, const char *file,
+		       const struct kvmap *m, const int *order, int n,
+		       const struct kv *kv)
+{
+	for (int k = 0; k < n; k++) {
+		int i = order[k];
+
+		if (kv->found >> i & 1)
+			rec_add_ll(r, m[i].key, kv->v[i] / m[i].div);
+		else
+			missing(s, i, file, m[i].field);
+	}
+}
+
+/* key from field i, else from field j (an older kernel's name). */
+static void emit_either(struct sampler *s, struct rec *r, const char *key,
+			const char *file, const struct kvmap *m, int i, int j,
+			const struct kv *kv, int bit)
+{
+	if (kv->found >> i & 1)
+		rec_add_ll(r, key, kv->v[i] / m[i].div);
+	else if (kv->found >> j & 1)
+		rec_add_ll(r, key, kv->v[j] / m[j].div);
+	else
+		missing(s, bit, file, m[i].field);
+}
+
+/* One "some|full avg10=F avg60=F avg300=F total=N" line. */
+static void add_psi_line(struct rec *r, const char *l, const char *what,
+			 const char *kind)
+{
+	char key[48], *end;
+	const char *a = strstr(l, "avg10="), *t = strstr(l, "total=");
+	const char *eol = strchr(l, '\n');
+	double avg10;
+	unsigned long long total;
+
+	if (!a || !t || (eol && (a > eol || t > eol)))
+		return;
+	avg10 = strtod(a + 6, &end);
+	if (end == a + 6)
+		return;
+	total = strtoull(t + 6, &end, 10);
+	if (end == t + 6)
+		return;
+	snprintf(key, sizeof key, "psi_%s_%s_avg10_pct", what, kind);
+	rec_add_fix(r, key, avg10, 2);
+	snprintf(key, sizeof key, "psi_%s_%s_total_us", what, kind);
+	rec_add_ll(r, key, (long long)total);
+}
+
+static void add_psi(struct rec *r, const char *text, const char *what)
+{
+	const char *full;
+
+	if (!text)
+		return;
+	if (strncmp(text, "some ", 5) == 0)
+		add_psi_line(r, text, what, "some");
+	full = strstr(text, "\nfull ");
+	if (full)
+		add_psi_line(r, full + 1, what, "full");
+}
+
+/* Sum the "min", "low" and "high" watermark lines of every zone (in
+ * pages); pageset lines ("high:  378") carry a colon and are skipped. */
+static void read_wmarks(struct sampler *s)
+{
+	struct timespec now;
+	double t;
+	long long sum[3] = { 0, 0, 0 };
+	static const char *const name[3] = { "min", "low", "high" };
+	int found = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = now.tv_sec + now.tv_nsec / 1e9;
+	if (t - wmark.read_at < ZONEINFO_EVERY_S)
+		return;
+	wmark.read_at = t;
+	if (!get(s, SF_ZONEINFO, zbuf, sizeof zbuf))
+		return;
+	for (const char *l = zbuf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		while (*l == ' ')
+			l++;
+		for (int i = 0; i < 3; i++) {
+			size_t n = strlen(name[i]);
+
+			if (strncmp(l, name[i], n) == 0 && l[n] == ' ') {
+				sum[i] += strtoll(l + n, NULL, 10);
+				found |= 1 << i;
+			}
+		}
+	}
+	wmark.min_kb = found & 1 ? sum[0] * proc_page_kb() : -1;
+	wmark.low_kb = found & 2 ? sum[1] * proc_page_kb() : -1;
+	wmark.high_kb = found & 4 ? sum[2] * proc_page_kb() : -1;
+}
+
+/* The keys every scope derives alike (foom(7)). */
+static void add_derived(struct rec *r, long long limit_kb, long long usage_kb,
+			long long afile, long long ifile, long long aanon,
+			long long ianon)
+{
+	long long ws;
+
+	if (limit_kb >= 0)
+		rec_add_ll(r, "limit_kb", limit_kb);
+	if (usage_kb >= 0)
+		rec_add_ll(r, "usage_kb", usage_kb);
+	if (usage_kb >= 0 && ifile >= 0) {
+		ws = usage_kb - ifile;
+		ws = ws < 0 ? 0 : ws;
+		rec_add_ll(r, "working_set_kb", ws);
+		if (limit_kb >= 0)
+			rec_add_ll(r, "avail_kb", limit_kb > ws ? limit_kb - ws : 0);
+	}
+	if (aanon >= 0 && ianon >= 0)
+		rec_add_ll(r, "anon_kb", aanon + ianon);
+	if (afile >= 0 && ifile >= 0)
+		rec_add_ll(r, "file_kb", afile + ifile);
+}
+
+/* Where the derived inputs sit in every scope's memory map. */
+enum { M_AFILE, M_IFILE, M_AANON, M_IANON };
+
+static void read_node(struct sampler *s, struct rec *r)
+{
+	static const struct kvmap mi[] = {
+		[M_AFILE] = { "Active(file)", "active_file_kb", 1 },
+		[M_IFILE] = { "Inactive(file)", "inactive_file_kb", 1 },
+		[M_AANON] = { "Active(anon)", "active_anon_kb", 1 },
+		[M_IANON] = { "Inactive(anon)", "inactive_anon_kb", 1 },
+		{ "MemTotal", "mem_total_kb", 1 },
+		{ "MemAvailable", "mem_available_kb", 1 },
+		{ "MemFree", "mem_free_kb", 1 },
+		{ "Shmem", "shmem_kb", 1 },
+		{ "SwapTotal", "swap_total_kb", 1 },
+		{ "SwapFree", "swap_free_kb", 1 },
+	};
+	/* printed in this order: the meminfo gauges as /proc lists them */
+	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON,
+				     M_IANON, 7, 8, 9 };
+	static const struct kvmap vm[] = {
+		{ "workingset_refault_file", NULL, 1 },
+		{ "workingset_refault", NULL, 1 },
+		{ "pgmajfault", "pgmajfault", 1 },
+		{ "pgscan_direct", "pgscan_direct", 1 },
+		{ "pgsteal_direct", "pgsteal_direct", 1 },
+		{ "pgscan_kswapd", "pgscan_kswapd", 1 },
+		{ "oom_kill", "oom_kill", 1 },
+		{ "allocstall", NULL, 1 },
+		{ "allocstall_dma", NULL, 1 },
+		{ "allocstall_dma32", NULL, 1 },
+		{ "allocstall_normal", NULL, 1 },
+		{ "allocstall_movable", NULL, 1 },
+		{ "allocstall_device", NULL, 1 },
+	};
+	struct kv m, v;
+	const char *t;
+	long long total, fr;
+
+	scan(node.meminfo[0] ? node.meminfo : NULL, mi, NMAP(mi), &m);
+	total = val(mi, &m, 4);
+	fr = val(mi, &m, 6);
+	add_derived(r, total, total >= 0 && fr >= 0 ? total - fr : -1,
+		    val(mi, &m, M_AFILE), val(mi, &m, M_IFILE),
+		    val(mi, &m, M_AANON), val(mi, &m, M_IANON));
+	if (node.meminfo[0])
+		emit_order(s, r, "meminfo", mi, order, NMAP(order), &m);
+
+	t = get(s, SF_VMSTAT, buf, sizeof buf);
+	if (t) {
+		long long stalls = 0;
+
+		scan(t, vm, NMAP(vm), &v);
+		emit_either(s, r, "workingset_refault_file", "vmstat", vm, 0, 1,
+			    &v, 16);
+		/* allocstall_dma, _dma32, _normal, _movable (or one "allocstall") */
+		for (int i = 7; i < NMAP(vm); i++)
+			stalls += v.found >> i & 1 ? v.v[i] : 0;
+		if (v.found >> 7)
+			rec_add_ll(r, "allocstall", stalls);
+		emit(s, r, "vmstat", vm, 2, 7, &v, 17);
+	}
+
+	read_wmarks(s);
+	if (wmark.min_kb >= 0) {
+		rec_add_ll(r, "wmark_min_kb", wmark.min_kb);
+		rec_add_ll(r, "wmark_low_kb", wmark.low_kb);
+		rec_add_ll(r, "wmark_high_kb", wmark.high_kb);
+	}
+	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
+	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
+
+	t = get(s, SF_STAT, buf, sizeof buf);
+	if (t) {
+		/* cpu user nice system idle iowait irq softirq steal */
+		unsigned long long f[8], sum = 0;
+		const char *p = t + 4;
+		char *end;
+		int i;
+
+		for (i = 0; i < 8 && strncmp(t, "cpu ", 4) == 0; i++, p = end) {
+			f[i] = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			sum += f[i];
+		}
+		if (i == 8) {
+			rec_add_ll(r, "cpu_sys_ticks", (long long)f[2]);
+			rec_add_ll(r, "cpu_iowait_ticks", (long long)f[4]);
+			rec_add_ll(r, "cpu_total_ticks", (long long)sum);
+		} else {
+			missing(s, 30, "stat", "cpu");
+		}
+	}
+}
+
+/* A bytes gauge file ("123456" or "max") in KiB; -1 for max/absent. */
+static long long bytes_kb(struct sampler *s, int i)
+{
+	char b[64];
+	char *end;
+	long long v;
+
+	if (!get(s, i, b, sizeof b))
+		return -1;
+	errno = 0;
+	v = strtoll(b, &end, 10);
+	if (end == b || errno)
+		return -1;
+	return v / 1024;
+}
+
+/* v1 prints "unlimited" as PAGE_COUNTER_MAX pages: anything this large. */
+#define V1_UNLIMITED_KB (1LL << 50)
+
+static long long cap_limit(long long limit_kb)
+{
+	if (limit_kb < 0 || limit_kb >= V1_UNLIMITED_KB)
+		return node.mem_total_kb;
+	if (node.mem_total_kb >= 0 && limit_kb > node.mem_total_kb)
+		return node.mem_total_kb;
+	return limit_kb;
+}
+
+static void read_v1(struct sampler *s, struct rec *r)
+{
+	static const struct kvmap st[] = {
+		[M_AFILE] = { "total_active_file", "active_file_kb", 1024 },
+		[M_IFILE] = { "total_inactive_file", "inactive_file_kb", 1024 },
+		[M_AANON] = { "total_active_anon", "active_anon_kb", 1024 },
+		[M_IANON] = { "total_inactive_anon", "inactive_anon_kb", 1024 },
+		{ "total_cache", "cache_kb", 1024 },
+		{ "total_rss", "rss_kb", 1024 },
+		{ "total_shmem", "shmem_kb", 1024 },
+		{ "hierarchical_memory_limit", NULL, 1024 },
+		{ "total_workingset_refault_file", NULL, 1 },
+		{ "total_workingset_refault", NULL, 1 },
+		{ "total_pgmajfault", NULL, 1 },
+	};
+	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON, M_IANON };
+	static const struct kvmap oc[] = { { "under_oom", "under_oom", 1 },
+					   { "oom_kill", "oom_kill", 1 } };
+	long long limit = bytes_kb(s, SF_LIMIT), usage = bytes_kb(s, SF_USAGE);
+	long long hier, maxu, failcnt;
+	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
+	char ob[256];
+	struct kv m, o;
+
+	scan(t, st, NMAP(st), &m);
+	if ((hier = val(st, &m, 7)) >= 0 && (limit < 0 || hier < limit))
+		limit = hier;
+	add_derived(r, cap_limit(limit), usage, val(st, &m, M_AFILE),
+		    val(st, &m, M_IFILE), val(st, &m, M_AANON),
+		    val(st, &m, M_IANON));
+	if ((maxu = bytes_kb(s, SF_MAXUSAGE)) >= 0)
+		rec_add_ll(r, "max_usage_kb", maxu);
+	if (get(s, SF_FAILCNT, ob, sizeof ob) &&
+	    (failcnt = strtoll(ob, NULL, 10)) >= 0)
+		rec_add_ll(r, "failcnt", failcnt);
+	if (t) {
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
+			    8, 9, &m, 10);
+		emit_either(s, r, "pgmajfault", "memory.stat", st, 10, 10, &m, 11);
+	}
+	if (get(s, SF_OOMCTL, ob, sizeof ob)) {
+		scan(ob, oc, NMAP(oc), &o);
+		emit(s, r, "memory.oom_control", oc, 0, NMAP(oc), &o, 12);
+	}
+	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
+	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
+}
+
+static void read_v2(struct sampler *s, struct rec *r)
+{
+	static const struct kvmap st[] = {
+		[M_AFILE] = { "active_file", "active_file_kb", 1024 },
+		[M_IFILE] = { "inactive_file", "inactive_file_kb", 1024 },
+		[M_AANON] = { "active_anon", "active_anon_kb", 1024 },
+		[M_IANON] = { "inactive_anon", "inactive_anon_kb", 1024 },
+		{ "shmem", "shmem_kb", 1024 },
+		{ "workingset_refault_file", NULL, 1 },
+		{ "workingset_refault", NULL, 1 },
+		{ "pgmajfault", "pgmajfault", 1 },
+		{ "pgscan", "pgscan", 1 },
+		{ "pgsteal", "pgsteal", 1 },
+	};
+	static const int order[] = { 4, M_AFILE, M_IFILE, M_AANON, M_IANON };
+	static const struct kvmap ev[] = {
+		{ "high", "events_high", 1 }, { "max", "events_max", 1 },
+		{ "oom", "events_oom", 1 }, { "oom_kill", "oom_kill", 1 },
+	};
+	long long max = bytes_kb(s, SF_MAX), high = bytes_kb(s, SF_HIGH);
+	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
+	long long usage = bytes_kb(s, SF_CURRENT);
+	char eb[512];
+	struct kv m, e;
+
+	for (int i = 0; i < s->nanc; i++) {
+		char b[64];
+		long long a;
+
+		if (pread1(s->anc_fd[i], b, sizeof b) > 0 &&
+		    strncmp(b, "max", 3) != 0 && (a = strtoll(b, NULL, 10) / 1024) >= 0 &&
+		    (max < 0 || a < max))
+			max = a;
+	}
+	scan(t, st, NMAP(st), &m);
+	add_derived(r, cap_limit(max), usage, val(st, &m, M_AFILE),
+		    val(st, &m, M_IFILE), val(st, &m, M_AANON),
+		    val(st, &m, M_IANON));
+	if (high >= 0)
+		rec_add_ll(r, "high_kb", high);
+	if (t) {
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
+			    5, 6, &m, 10);
+		emit(s, r, "memory.stat", st, 7, NMAP(st), &m, 11);
+	}
+	if (get(s, SF_EVENTS, eb, sizeof eb)) {
+		scan(eb, ev, NMAP(ev), &e);
+		emit(s, r, "memory.events", ev, 0, NMAP(ev), &e, 20);
+	}
+	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
+	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
+}
+
+int sample_read(struct sampler *s, struct rec *r, double ts)
+{
+	rec_reset(r, "sample");
+	rec_add_ts(r, "ts", ts);
+	rec_add(r, "scope", s->sc.name);
+	if (s->sc.kind == SCOPE_POD)
+		rec_add(r, "cgroup", s->sc.cgroup);
+	if (s->sc.kind == SCOPE_NODE) {
+		if (!node.meminfo[0] && !(s->warned & (1UL << 40))) {
+			s->warned |= 1UL << 40;
+			msg_warnx("node: cannot read 'meminfo': its keys left out");
+		}
+		read_node(s, r);
+		return 0;
+	}
+	rec_add(r, "memcg", s->ver == CG_V1 ? "v1" : "v2");
+	if (s->ver == CG_V1)
+		read_v1(s, r);
+	else
+		read_v2(s, r);
+	return s->gone ? -1 : 0;
+}

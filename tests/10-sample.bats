@@ -1,0 +1,284 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# foom-sample: fixture trees (v1, v2, hybrid, no PSI, older kernels,
+# kubepods), the real traces, the live machine, exit statuses.
+
+load helper
+
+S=$FIX/sample
+
+# sample_of ROOT ARGS...: foom-sample on a fixture root
+sample_of() {
+	local root=$1
+	shift
+	foom-sample --proc "$root/proc" --cgroup-root "$root/cgroup" "$@"
+}
+
+# field KEY: the value of KEY in the record in $output's line $2 (1st)
+field() {
+	printf '%s\n' "$output" | sed -n "${2:-1}p" | tr ' ' '\n' |
+		sed -n "s/^$1=//p"
+}
+
+@test "sample: hybrid host (v1 memory, PSI from the cgroup2 tree) matches golden" {
+	run sample_of "$S/hybrid" -s node -s cgroup:/foom-trace --ts 1795379286.119
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	assert_golden "$S/hybrid.out" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "sample: v1 values are the raw files' values, derived keys as foom(7) says" {
+	local d=$S/hybrid/cgroup/memory/foom-trace u l inact
+	run sample_of "$S/hybrid" -s cgroup:/foom-trace --ts 1
+	[ "$status" -eq 0 ]
+	u=$(( $(cat "$d/memory.usage_in_bytes") / 1024 ))
+	l=$(( $(cat "$d/memory.limit_in_bytes") / 1024 ))
+	inact=$(( $(awk '$1 == "total_inactive_file" { print $2 }' "$d/memory.stat") / 1024 ))
+	[ "$(field usage_kb)" = "$u" ]
+	[ "$(field limit_kb)" = "$l" ]
+	[ "$(field inactive_file_kb)" = "$inact" ]
+	[ "$(field working_set_kb)" = "$((u - inact))" ]
+	[ "$(field avail_kb)" = "$((l - (u - inact)))" ]
+	[ "$(field failcnt)" = "$(cat "$d/memory.failcnt")" ]
+	[ "$(field workingset_refault_file)" = "$(awk '$1 == "total_workingset_refault_file" { print $2 }' "$d/memory.stat")" ]
+	[ "$(field psi_io_some_avg10_pct)" = "$(sed -n 's/^some avg10=\([0-9.]*\) .*/\1/p' "$S/hybrid/cgroup/unified/foom-trace/io.pressure")" ]
+	[ "$(field memcg)" = v1 ]
+}
+
+@test "sample: node watermarks are summed over zones in KiB, pagesets ignored" {
+	run sample_of "$S/hybrid" -s node --ts 1
+	[ "$status" -eq 0 ]
+	pk=$(( $(getconf PAGESIZE) / 1024 ))
+	[ "$(field wmark_min_kb)" = "$(( (57 + 11483 + 5355) * pk ))" ]
+	[ "$(field wmark_low_kb)" = "$(( (71 + 14353 + 6693) * pk ))" ]
+	[ "$(field wmark_high_kb)" = "$(( (85 + 17223 + 8031) * pk ))" ]
+}
+
+@test "sample: v1 without PSI: no psi key at all, never a made-up 0" {
+	run sample_of "$S/v1-nopsi" -s cgroup:/app -s node --ts 1000
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	assert_golden "$S/v1-nopsi.out" "$BATS_TEST_TMPDIR/out"
+	[[ "$output" != *psi_* ]]
+	[[ "$output" != *wmark_* ]]
+}
+
+@test "sample: v2 host: memory.max/high/current/events, limits capped by ancestors" {
+	run sample_of "$S/v2" -s node -s cgroup:/app -s cgroup:/app/sub -s cgroup:/ --ts 1000.5
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	assert_golden "$S/v2.out" "$BATS_TEST_TMPDIR/out"
+	# /app/sub has memory.max "max": its parent's 512 MiB is its limit
+	[ "$(field limit_kb 3)" = 524288 ]
+	[ "$(field events_max 2)" = 37 ]
+	[ "$(field oom_kill 2)" = 1 ]
+	[ "$(field high_kb 2)" = 491520 ]
+	[ "$(field high_kb 3)" = "" ]
+}
+
+@test "sample: an older kernel's vmstat names; a missing meminfo field warns once" {
+	run sample_of "$S/oldkernel" --ts 1000
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep '^sample')" = "$(cat "$S/oldkernel.out")" ]
+	[[ "$output" == *"foom-sample: node: no 'MemAvailable' in 'meminfo': key left out"* ]]
+	[ "$(field workingset_refault_file 2)" = "$(awk '$1 == "workingset_refault" { print $2 }' "$S/oldkernel/proc/vmstat")" ]
+	[ "$(field allocstall 2)" = 17 ]
+}
+
+@test "sample: a malformed /proc field leaves that key out with a warning" {
+	cp -r "$S/oldkernel" "$BATS_TEST_TMPDIR/bad"
+	sed -i 's/^MemFree:.*/MemFree: lots kB/' "$BATS_TEST_TMPDIR/bad/proc/meminfo"
+	printf 'cpu garbage\n' > "$BATS_TEST_TMPDIR/bad/proc/stat"
+	run sample_of "$BATS_TEST_TMPDIR/bad" --ts 1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no 'MemFree' in 'meminfo'"* ]]
+	[[ "$output" == *"no 'cpu' in 'stat'"* ]]
+	rec=$(printf '%s\n' "$output" | grep '^sample')
+	[[ "$rec" != *mem_free_kb=* ]]
+	[[ "$rec" != *usage_kb=* ]]
+	[[ "$rec" != *cpu_sys_ticks=* ]]
+	[[ "$rec" == *mem_total_kb=24684084* ]]
+}
+
+@test "sample: kubepods on v1 (cgroupfs driver): pods by name, cgroup beside" {
+	run sample_of "$S/kube-v1" --pods-dir "$S/kube-v1/pods" --pods --ts 1000
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	assert_golden "$S/kube-v1-pods.out" "$BATS_TEST_TMPDIR/out"
+	[[ "$output" == *"scope=pod:default/web-0 cgroup=/kubepods/burstable/pod6f1c3a2e-0b7d-4c1e-9a55-2d3b4c5d6e7f "* ]]
+	# a pod with no log directory is still sampled, by its path
+	[[ "$output" == *"scope=cgroup:/kubepods/pod8d7c6b5a-4f3e-2d1c-0b9a-887766554433 "* ]]
+}
+
+@test "sample: kubepods on v2 (systemd driver): pods by name, cgroup beside" {
+	run sample_of "$S/kube-v2" --pods-dir "$S/kube-v2/pods" --pods --ts 1000
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/out"
+	assert_golden "$S/kube-v2-pods.out" "$BATS_TEST_TMPDIR/out"
+	[[ "$output" == *"scope=pod:kube-system/coredns-5d78c9869d-abcde cgroup=/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod11111111_2222_3333_4444_555555555555.slice "* ]]
+}
+
+@test "sample: -s pod:ns/name resolves through the pods dir (env roots too)" {
+	export FOOM_PROC=$S/kube-v2/proc FOOM_CGROUP_ROOT=$S/kube-v2/cgroup FOOM_PODS_DIR=$S/kube-v2/pods
+	run foom-sample -s pod:default/web-0 --ts 1 -o scope,cgroup,limit_kb,memcg
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'pod:default/web-0\t/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6f1c3a2e_0b7d_4c1e_9a55_2d3b4c5d6e7f.slice\t262144\tv2')" ]
+	run foom-sample -s pod:default/web-1 --ts 1
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"pod:default/web-1: no pod 'default/web-1' in '$S/kube-v2/pods'"* ]]
+}
+
+@test "sample: --cgroups lists every cgroup with a limit of its own, sorted" {
+	run sample_of "$S/kube-v1" --cgroups --ts 1 -o scope,limit_kb
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' \
+		"cgroup:/kubepods	19531250" \
+		"cgroup:/kubepods/burstable/pod6f1c3a2e-0b7d-4c1e-9a55-2d3b4c5d6e7f	262144" \
+		"cgroup:/kubepods/burstable/pod6f1c3a2e-0b7d-4c1e-9a55-2d3b4c5d6e7f/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef	262144" \
+		"cgroup:/kubepods/pod8d7c6b5a-4f3e-2d1c-0b9a-887766554433	1048576")" ]
+}
+
+@test "sample: -j, -t and -o render the same sample" {
+	run sample_of "$S/v2" -s cgroup:/app --ts 1000.5 -j
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"record":"sample","ts":1000.500,"scope":"cgroup:/app","memcg":"v2","limit_kb":524288,'* ]]
+	run sample_of "$S/v2" -s cgroup:/app -s cgroup:/app/sub --ts 1000.5 -t
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | head -1 | awk '{ print $1, $2, $3, $4 }')" = "TS SCOPE MEMCG LIMIT_KB" ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
+	run sample_of "$S/v2" -s cgroup:/app --ts 1000.5 -o scope,avail_kb
+	[ "$output" = "$(printf 'cgroup:/app\t36864')" ]
+}
+
+@test "sample: every tick of every recorded trace reads, values as in the files" {
+	need_traces
+	for name in $(trace_names); do
+		dir=$(unpack_trace "$name")
+		ticks=0
+		for d in "$dir"/[0-9]*/; do
+			ticks=$((ticks + 1))
+			echo "$(( $(cat "$d/cgroup/memory/foom-trace/memory.usage_in_bytes") / 1024 ))"
+		done > "$BATS_TEST_TMPDIR/want"
+		for d in "$dir"/[0-9]*/; do
+			foom-sample --proc "$d/proc" --cgroup-root "$d/cgroup" \
+				-s cgroup:/foom-trace --ts 1 -o usage_kb || echo "FAILED $d"
+		done > "$BATS_TEST_TMPDIR/got" 2> "$BATS_TEST_TMPDIR/err"
+		[ "$ticks" -eq "$(awk '/^ticks=|ticks=/ { for (i = 1; i <= NF; i++) if ($i ~ /^ticks=/) { sub("ticks=", "", $i); print $i } }' "$dir/meta")" ]
+		[ ! -s "$BATS_TEST_TMPDIR/err" ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
+		assert_golden "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	done
+}
+
+@test "sample: exit 1 when --pods finds no pod" {
+	run sample_of "$S/v1-nopsi" --pods-dir "$S/kube-v1/pods" --pods --ts 1
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "sample: exit 2 for an unknown scope spelling, bad numbers, bad combinations" {
+	run foom-sample -s nodes
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"foom-sample: unknown scope 'nodes' (want node, cgroup:/path or pod:namespace/name)"* ]]
+	run foom-sample -s cgroup:relative/path
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad cgroup path in scope 'cgroup:relative/path'"* ]]
+	run foom-sample -s cgroup:/a/../b
+	[ "$status" -eq 2 ]
+	run foom-sample -s pod:Default/web_0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad pod in scope 'pod:Default/web_0'"* ]]
+	run foom-sample -f -i 0.01
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad interval '0.01'"* ]]
+	run foom-sample -c 0
+	[ "$status" -eq 2 ]
+	run foom-sample -f --ts 5
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--ts stamps one tick: not with -f or -c"* ]]
+	run foom-sample node
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unexpected operand 'node'"* ]]
+	run foom-sample --bogus
+	[ "$status" -eq 2 ]
+}
+
+@test "sample: exit 3 for a scope that does not exist or an unreadable /proc" {
+	run sample_of "$S/v2" -s cgroup:/nope --ts 1
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"foom-sample: cgroup:/nope: no memory cgroup '/nope' under '$S/v2/cgroup'"* ]]
+	run foom-sample --proc "$BATS_TEST_TMPDIR/none" --ts 1
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot open '$BATS_TEST_TMPDIR/none': No such file or directory"* ]]
+	run foom-sample --proc "$S/v2/proc" --cgroup-root "$BATS_TEST_TMPDIR/none" -s cgroup:/app --ts 1
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot open a memory cgroup hierarchy under '$BATS_TEST_TMPDIR/none'"* ]]
+}
+
+@test "sample: -c N ticks on the drift-free schedule, ts rising by the interval" {
+	run --separate-stderr sample_of "$S/v2" -s cgroup:/app -c 4 -i 0.05 -o ts
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
+	printf '%s\n' "$output" | awk 'NR > 1 { d = $1 - p; if (d < 0.03 || d > 0.5) exit 1 } { p = $1 }'
+}
+
+@test "sample (live): the node sample agrees with /proc/meminfo" {
+	run foom-sample
+	[ "$status" -eq 0 ]
+	[ "$(field mem_total_kb)" = "$(awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo)" ]
+	[ "$(field swap_total_kb)" = "$(awk '$1 == "SwapTotal:" { print $2 }' /proc/meminfo)" ]
+	[ "$(field limit_kb)" = "$(field mem_total_kb)" ]
+	avail=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)
+	got=$(field mem_available_kb)
+	# the same gauge a moment apart: within 1% of the machine
+	d=$(( got > avail ? got - avail : avail - got ))
+	[ "$d" -lt "$(( $(field mem_total_kb) / 100 ))" ]
+	[ "$(field oom_kill)" = "$(awk '$1 == "oom_kill" { print $2 }' /proc/vmstat)" ]
+}
+
+@test "sample (live): a memory cgroup the test makes, with its real limit and usage" {
+	memcg_create sample 67108864
+	in_memcg sh -c 'head -c 20000000 /dev/urandom > /dev/null; sleep 30'
+	sleep 0.5
+	run foom-sample -s "cgroup:$MEMCG_PATH"
+	usage=$(( $(cat "$MEMCG_DIR/memory.usage_in_bytes") / 1024 ))
+	kill "$PID" 2>/dev/null || true
+	memcg_destroy
+	[ "$status" -eq 0 ]
+	[ "$(field scope)" = "cgroup:$MEMCG_PATH" ]
+	[ "$(field memcg)" = v1 ]
+	[ "$(field limit_kb)" = 65536 ]
+	got=$(field usage_kb)
+	[ "$got" -gt 0 ] && [ "$got" -le 65536 ]
+	d=$(( got > usage ? got - usage : usage - got ))
+	[ "$d" -lt 4096 ]
+}
+
+@test "sample (live): -f locks its memory and does not grow; a removed cgroup is dropped" {
+	memcg_create follow 67108864
+	foom-sample -f -i 0.05 -s node -s "cgroup:$MEMCG_PATH" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	fpid=$!
+	sleep 1
+	lck=$(awk '$1 == "VmLck:" { print $2 }' /proc/$fpid/status)
+	rss1=$(awk '$1 == "VmRSS:" { print $2 }' /proc/$fpid/status)
+	sleep 3
+	rss2=$(awk '$1 == "VmRSS:" { print $2 }' /proc/$fpid/status)
+	rmdir "$MEMCG_DIR"
+	sleep 0.5
+	n1=$(grep -c '^sample.*scope=node' "$BATS_TEST_TMPDIR/out")
+	sleep 0.5
+	n2=$(grep -c '^sample.*scope=node' "$BATS_TEST_TMPDIR/out")
+	adj=$(cat /proc/$fpid/oom_score_adj)
+	kill "$fpid"
+	wait "$fpid" || true
+	echo "VmLck $lck rss $rss1 -> $rss2, node lines $n1 -> $n2, adj $adj"
+	cat "$BATS_TEST_TMPDIR/err"
+	# ASan intercepts mlockall as a no-op: the lock shows on the plain build
+	[ -n "${FOOM_SANITIZED:-}" ] || [ "$lck" -gt 0 ]
+	[ "$rss2" -le "$rss1" ]
+	# -1000 where permitted (CAP_SYS_RESOURCE), else the documented warning
+	[ "$adj" = -1000 ] ||
+		grep -q "foom-sample: cannot set oom_score_adj to -1000" "$BATS_TEST_TMPDIR/err"
+	grep -q "foom-sample: cgroup:$MEMCG_PATH: its cgroup is gone: dropped" "$BATS_TEST_TMPDIR/err"
+	[ "$n2" -gt "$n1" ]
+	[ "$(grep -c "scope=cgroup:$MEMCG_PATH" "$BATS_TEST_TMPDIR/out")" -gt 40 ]
+}

@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# foom-events: kernel OOM reports of every log format and kernel family,
+# foom-kill records, one timeline; the table and the summary; -f.
+
+load helper
+
+EV=$FIX/events
+export TZ=UTC
+
+# Every fixture log and its golden events (syslog dates in 2026).
+golden() {
+	local name=$1 src=$EV/$1.log
+	foom-events --year 2026 --pods-dir "$EV/pods" "$src" \
+		> "$BATS_TEST_TMPDIR/got" 2> "$BATS_TEST_TMPDIR/err"
+	assert_golden "$EV/$name.want" "$BATS_TEST_TMPDIR/got"
+}
+
+# The warnings a follow-mode stage may give where it is not allowed to
+# harden itself (no CAP_IPC_LOCK or CAP_SYS_RESOURCE); nothing else.
+only_harden_warnings() {
+	! grep -v -e 'cannot lock memory' -e 'cannot set oom_score_adj' "$1"
+}
+
+@test "events: 6.x memory cgroup OOM of a pod (dmesg): pod scope, reaper, largest" {
+	golden dmesg-6x-memcg-pod
+	grep -q ' scope=pod:shop/checkout-7d9f8b6c5-x2x9q cgroup=/kubepods.slice/' "$BATS_TEST_TMPDIR/got"
+	grep -q ' largest=48213:python3:785608,48011:gunicorn:251240,48214:python3:16084 reaped=1$' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: without the pod in the pods dir the scope is the cgroup" {
+	foom-events --pods-dir "$BATS_TEST_TMPDIR/none" "$EV/dmesg-6x-memcg-pod.log" \
+		> "$BATS_TEST_TMPDIR/got" 2>/dev/null
+	grep -q '^event kind=memcg-oom scope=cgroup:/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6f1d2c3a_8b4e_4f0a_9c1d_2e3f4a5b6c7d.slice uptime_s=' "$BATS_TEST_TMPDIR/got"
+	! grep -q ' cgroup=' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: 6.x global OOM (dmesg): node scope, the victim is not the largest" {
+	golden dmesg-6x-global
+	grep -q ' largest=2201:java:9600492,5120:node:4401824,5133:node:800444$' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: 5.4 cgroup v1 OOM (dmesg -T): memory+swap and kmem, no-limit left out" {
+	golden dmesg-T-5.4-memcg-v1
+	grep -q ' usage_kb=524288 limit_kb=524288 failcnt=48213 memsw_usage_kb=524288 memsw_failcnt=0 kmem_usage_kb=3120 kmem_failcnt=0 ' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: a real 6.18 report (this test host, cgroup v1 memcg), as dmesg printed it" {
+	golden real-6.18-memcg-v1
+	grep -q ' usage_kb=65536 limit_kb=65536 failcnt=19 memsw_usage_kb=65536 memsw_failcnt=0 kmem_usage_kb=188 kmem_failcnt=0 tasks=1 largest=18992:tail:66884$' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: 4.19 memory cgroup OOM (journalctl -k): Task in, Kill process ... score" {
+	golden journal-4.19-memcg
+}
+
+@test "events: 4.19 global OOM (journalctl -o short-iso): nodemask=, sacrifice child" {
+	golden journal-iso-4.19-global
+}
+
+@test "events: 5.10 memory.oom.group (kern.log): group kills counted, the victim once" {
+	golden kern
+	grep -q ' oom_group=/system.slice/batch.service group_killed=3 group_rss_kb=1170176 group=9100:batchd,9101:worker,9102:worker reaped=1$' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: raw kmsg records: escapes undone, dict lines skipped, reaper of another caller" {
+	golden kmsg
+	grep -q 'largest=7001:hog:508928,6990:sh\\x:3600 reaped=1$' "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: two tasks' reports interleaved line by line, told apart by caller id" {
+	golden interleaved-caller
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/got")" -eq 2 ]
+}
+
+@test "events: two hosts' reports interleaved in one syslog, told apart by host" {
+	golden two-hosts
+}
+
+@test "events: a cut report is partial=1; a new header ends an unfinished one" {
+	golden truncated
+	[ "$(grep -c ' partial=1$' "$BATS_TEST_TMPDIR/got")" -eq 2 ]
+}
+
+@test "events: kill lines without their report (rate-limited) are events, partial" {
+	golden lone-kills
+}
+
+@test "events: no killable process: result=panic" {
+	golden panic
+}
+
+@test "events: the same report reads the same in every format" {
+	# the pod report, rewritten as dmesg -T, journalctl, kern.log and kmsg
+	local f
+	f=$BATS_TEST_TMPDIR
+	sed -n 's/^\[ *\([0-9.]*\)\] \(.*\)/\2/p' "$EV/dmesg-6x-memcg-pod.log" > "$f/text"
+	sed 's/^/[Sun Nov 22 15:20:34 2026] /' "$f/text" > "$f/T.log"
+	sed 's/^/Nov 22 15:20:34 node-1 kernel: /' "$f/text" > "$f/journal.log"
+	sed 's/^/2026-11-22T15:20:34+0000 node-1 kernel: [10234.568460] /' "$f/text" > "$f/kern.log"
+	awk '{ printf "6,%d,10234568460,-;%s\n", NR, $0 }' "$f/text" > "$f/kmsg.log"
+	for x in T journal kern kmsg; do
+		foom-events --year 2026 --pods-dir "$EV/pods" "$f/$x.log" 2>/dev/null |
+			sed 's/ ts=[^ ]*//; s/ host=[^ ]*//; s/ uptime_s=[^ ]*//' > "$f/$x.out"
+	done
+	sed 's/ uptime_s=[^ ]*//' "$EV/dmesg-6x-memcg-pod.want" > "$f/want"
+	for x in T journal kern kmsg; do assert_golden "$f/want" "$f/$x.out"; done
+	foom-events --year 2026 "$f/T.log" | grep -q '^event ts=1795360834.000 '
+	foom-events --year 2026 "$f/kern.log" | grep -q '^event ts=1795360834.000 .* host=node-1 uptime_s=10234.568460 '
+}
+
+@test "events: --boot-time turns seconds since boot into ts" {
+	run foom-events --boot-time 1795365000 "$EV/dmesg-6x-global.log"
+	[ "$status" -eq 0 ]
+	[ "${output%% kind=*}" = "event ts=1795373312.441" ]
+}
+
+@test "events: --this-boot takes the boot time from --proc's stat" {
+	foom-events --this-boot --proc "$EV/proc" "$EV/kmsg.log" > "$BATS_TEST_TMPDIR/a"
+	foom-events --boot-time 1795365000 "$EV/kmsg.log" > "$BATS_TEST_TMPDIR/b"
+	assert_golden "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/a"
+	grep -q '^event ts=1795374001.123 kind=memcg-oom scope=cgroup:/test/hog ' "$BATS_TEST_TMPDIR/a"
+}
+
+@test "events: without a boot time, uptime_s only and a hint on stderr" {
+	foom-events "$EV/dmesg-6x-global.log" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err"
+	! grep -q ' ts=' "$BATS_TEST_TMPDIR/out"
+	grep -q 'boot time is unknown.*--boot-time' "$BATS_TEST_TMPDIR/err"
+}
+
+@test "events: --year dates syslog lines" {
+	run foom-events --year 2025 "$EV/journal-4.19-memcg.log"
+	[ "$status" -eq 0 ]
+	[ "${output%% kind=*}" = "event ts=1763780531.000" ]
+}
+
+@test "events: --page-kb converts the task dump's pages" {
+	run foom-events --page-kb 64 "$EV/kmsg.log"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" largest=7001:hog:8142848,6990:sh\\x:57600 "* ]]
+	# the victim's own sizes come in kB from its kill line, unchanged
+	[[ "$output" == *" rss_kb=508928 "* ]]
+}
+
+@test "events: kernel and foom kills in one timeline, ordered by time" {
+	cd "$EV"
+	foom-events --year 2026 kern.log dmesg-T-5.4-memcg-v1.log foom.log journal-4.19-memcg.log \
+		> "$BATS_TEST_TMPDIR/a"
+	assert_golden timeline.want "$BATS_TEST_TMPDIR/a"
+	# the order of the files does not matter
+	foom-events --year 2026 foom.log journal-4.19-memcg.log dmesg-T-5.4-memcg-v1.log kern.log \
+		> "$BATS_TEST_TMPDIR/b"
+	assert_golden timeline.want "$BATS_TEST_TMPDIR/b"
+	grep -q '^event ts=1795356301.250 kind=foom-kill scope=cgroup:/system.slice/batch.service pid=9101 start=440012 comm=worker signal=KILL result=killed rss_kb=590112 freed_kb=588000 elapsed_ms=4.1 trigger_ts=1795356301.120 rule="prefer name=worker"$' timeline.want
+}
+
+@test "events: printed events read back in give the same timeline" {
+	cd "$EV"
+	foom-events --year 2026 timeline.want > "$BATS_TEST_TMPDIR/a"
+	assert_golden timeline.want "$BATS_TEST_TMPDIR/a"
+}
+
+@test "events: -t prints one row per kill for people" {
+	cd "$EV"
+	foom-events -t --year 2026 kern.log dmesg-T-5.4-memcg-v1.log foom.log journal-4.19-memcg.log \
+		> "$BATS_TEST_TMPDIR/t"
+	assert_golden timeline-table.want "$BATS_TEST_TMPDIR/t"
+}
+
+@test "events: --summary counts kills per scope and victim name" {
+	cd "$EV"
+	foom-events --summary --year 2026 kern.log dmesg-T-5.4-memcg-v1.log foom.log journal-4.19-memcg.log \
+		> "$BATS_TEST_TMPDIR/s"
+	assert_golden summary.want "$BATS_TEST_TMPDIR/s"
+	foom-events --summary -t --year 2026 kern.log dmesg-T-5.4-memcg-v1.log foom.log journal-4.19-memcg.log \
+		> "$BATS_TEST_TMPDIR/st"
+	assert_golden summary-table.want "$BATS_TEST_TMPDIR/st"
+}
+
+@test "events: -j and -o carry the same record" {
+	run foom-events -o kind,scope,pid,comm,partial "$EV/truncated.log"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf 'memcg-oom\tcgroup:/backup\t\t\t1')" ]
+	[ "${lines[1]}" = "$(printf 'memcg-oom\tcgroup:/backup\t6200\ttar\t')" ]
+	foom-events -j --year 2026 "$EV/kern.log" > "$BATS_TEST_TMPDIR/j"
+	grep -q '^{"record":"event","ts":1795356307.000,"kind":"memcg-oom","scope":"cgroup:/system.slice/batch.service",' "$BATS_TEST_TMPDIR/j"
+	if command -v jq >/dev/null; then
+		[ "$(jq -r .group_killed "$BATS_TEST_TMPDIR/j")" = 3 ]
+	fi
+}
+
+@test "events: garbage and binary input: no record, no crash, status 1" {
+	run foom-events "$EV/garbage.bin"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	head -c 2000000 /dev/urandom > "$BATS_TEST_TMPDIR/random"
+	run foom-events "$BATS_TEST_TMPDIR/random"
+	[ "$status" -eq 1 ] || [ "$status" -eq 0 ]
+	[ "$status" -ne 99 ]
+}
+
+@test "events: very long lines are cut, and the prefix of a kernel line still read" {
+	local f=$BATS_TEST_TMPDIR/long.log
+	{
+		head -c 100000 /dev/zero | tr '\0' 'x'; echo
+		sed -n '1,39p' "$EV/dmesg-6x-memcg-pod.log"
+		# the kill line, with 30 KB of trailing junk
+		sed -n '40p' "$EV/dmesg-6x-memcg-pod.log" | tr -d '\n'
+		head -c 30000 /dev/zero | tr '\0' ' '; echo
+		sed -n '41,$p' "$EV/dmesg-6x-memcg-pod.log"
+	} > "$f"
+	foom-events --pods-dir "$EV/pods" "$f" > "$BATS_TEST_TMPDIR/got" 2>/dev/null
+	assert_golden "$EV/dmesg-6x-memcg-pod.want" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "events: status 1 when the log holds no OOM report" {
+	run foom-events "$EV/foom.log" /dev/null
+	[ "$status" -eq 0 ]
+	printf '[    1.000000] Linux version 6.1.0\n[    2.000000] EXT4-fs mounted\n' |
+		{ run foom-events; [ "$status" -eq 1 ]; [ -z "$output" ]; }
+}
+
+@test "events: status 2 for a bad option, naming it" {
+	run foom-events --boot-time yesterday "$EV/kmsg.log"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--boot-time wants seconds since the epoch, not 'yesterday'"* ]]
+	run foom-events --year 26 "$EV/kmsg.log"
+	[ "$status" -eq 2 ]
+	run foom-events -f "$EV/kmsg.log"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-f follows /dev/kmsg and takes no FILE"* ]]
+	run foom-events --summary -f
+	[ "$status" -eq 2 ]
+}
+
+@test "events: status 2 for a malformed kill record, named by file and line; the rest printed" {
+	printf 'kill ts=1795382031.500 scope=node pid=7 comm="open\n' > "$BATS_TEST_TMPDIR/bad.log"
+	foom-events --year 2026 "$EV/journal-4.19-memcg.log" "$BATS_TEST_TMPDIR/bad.log" \
+		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" || status=$?
+	[ "${status:-0}" -eq 2 ]
+	grep -q "^foom-events: $BATS_TEST_TMPDIR/bad.log:1: bad record: unterminated quoted value of 'comm'$" "$BATS_TEST_TMPDIR/err"
+	assert_golden "$EV/journal-4.19-memcg.want" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "events: status 3 when a file cannot be read" {
+	run foom-events "$EV/kmsg.log" "$BATS_TEST_TMPDIR/missing.log"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"foom-events: cannot open '$BATS_TEST_TMPDIR/missing.log': No such file or directory"* ]]
+	run foom-events -f --kmsg "$BATS_TEST_TMPDIR/missing"
+	[ "$status" -eq 3 ]
+}
+
+@test "events: -f prints each event as its report ends, and stops on SIGTERM" {
+	local fifo=$BATS_TEST_TMPDIR/kmsg out=$BATS_TEST_TMPDIR/out st=0
+	mkfifo "$fifo"
+	foom-events -f --kmsg "$fifo" --proc "$EV/proc" > "$out" 2> "$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	exec 7> "$fifo"
+	cat "$EV/kmsg.log" >&7
+	# the report is finished once nothing came for 5 s: the stream stays open
+	for _ in $(seq 150); do [ -s "$out" ] && break; sleep 0.1; done
+	kill -0 "$pid"
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 0 ]
+	foom-events --boot-time 1795365000 "$EV/kmsg.log" > "$BATS_TEST_TMPDIR/want"
+	assert_golden "$BATS_TEST_TMPDIR/want" "$out"
+	only_harden_warnings "$BATS_TEST_TMPDIR/err"
+}
+
+@test "events: -f ends an open report when its stream ends" {
+	local fifo=$BATS_TEST_TMPDIR/kmsg st=0
+	mkfifo "$fifo"
+	foom-events -f --kmsg "$fifo" --boot-time 1795365000 > "$BATS_TEST_TMPDIR/out" \
+		2> "$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	head -n 18 "$EV/kmsg.log" > "$fifo"
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	grep -q '^event ts=1795374001.122 kind=memcg-oom scope=cgroup:/test/hog uptime_s=9001.122334 invoker=hog .* partial=1$' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "events: -f on /dev/kmsg starts, reads and stops cleanly" {
+	[ -r /dev/kmsg ] || skip "cannot read /dev/kmsg"
+	local st=0
+	foom-events -f > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	sleep 0.5
+	# a line of our own, harmless: not an OOM report
+	[ ! -w /dev/kmsg ] || echo "foom-events test $$: a marker, not an OOM report" > /dev/kmsg
+	sleep 0.5
+	kill -0 "$pid"
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	# 1 unless a real OOM kill happened on this host meanwhile
+	[ "$st" -eq 1 ] || [ "$st" -eq 0 ]
+	! grep -v '^event ' "$BATS_TEST_TMPDIR/out"
+	only_harden_warnings "$BATS_TEST_TMPDIR/err"
+}
+
+@test "events: -f memory stays flat over thousands of reports" {
+	local fifo=$BATS_TEST_TMPDIR/kmsg st=0 i
+	mkfifo "$fifo"
+	foom-events -f --kmsg "$fifo" --boot-time 1 > "$BATS_TEST_TMPDIR/out" \
+		2> "$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	exec 7> "$fifo"
+	# the kmsg report again and again, 10 s apart
+	for i in 1 2; do
+		awk -v from=$(((i - 1) * 1500)) 'BEGIN { FS = OFS = "," }
+			{ l[NR] = $0 }
+			END { for (n = from; n < from + 1500; n++)
+				for (k = 1; k <= NR; k++) {
+					$0 = l[k]
+					if (substr($0, 1, 1) != " ")
+						$3 = $3 + n * 10000000
+					print
+				} }' "$EV/kmsg.log" >&7
+		sleep 1
+		eval "rss$i=\$(awk '/^VmRSS/ { print \$2 }' /proc/$pid/status)"
+	done
+	exec 7>&-
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	[ "$(grep -c '^event ' "$BATS_TEST_TMPDIR/out")" -ge 2000 ]
+	echo "rss after 1500 reports: $rss1 kB, after 3000: $rss2 kB"
+	[ "$rss2" -le $((rss1 + 64)) ]
+}

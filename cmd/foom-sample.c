@@ -153,6 +153,17 @@ static void drop(int i)
 	tab.s[i] = tab.s[--tab.n];
 }
 
+/* A discovered scope: still there, or new. */
+static void keep(const struct scope *sc)
+{
+	struct sampler *s = find(sc->name);
+
+	if (s)
+		s->seen = 1;
+	else
+		add(sc);
+}
+
 /* v1 prints "no limit" as a huge number; v2 as "max". */
 static int has_limit(const char *path, enum cg_ver ver)
 {
@@ -169,24 +180,19 @@ static int has_limit(const char *path, enum cg_ver ver)
 static int on_cgroup(void *ctx, const char *path, enum cg_ver ver)
 {
 	struct scope sc = { .kind = SCOPE_CGROUP };
-	struct sampler *s;
 
 	(void)ctx;
 	if (strcmp(path, "/") == 0 || !has_limit(path, ver))
 		return 0;
 	snprintf(sc.cgroup, sizeof sc.cgroup, "%s", path);
 	snprintf(sc.name, sizeof sc.name, "cgroup:%s", path);
-	if ((s = find(sc.name)))
-		s->seen = 1;
-	else
-		add(&sc);
+	keep(&sc);
 	return 0;
 }
 
 static int on_pod(void *ctx, const char *path, enum cg_ver ver)
 {
 	struct scope sc = { .kind = SCOPE_POD };
-	struct sampler *s;
 
 	(void)ctx;
 	(void)ver;
@@ -200,10 +206,7 @@ static int on_pod(void *ctx, const char *path, enum cg_ver ver)
 		sc.kind = SCOPE_CGROUP;
 		snprintf(sc.name, sizeof sc.name, "cgroup:%s", path);
 	}
-	if ((s = find(sc.name)))
-		s->seen = 1;
-	else
-		add(&sc);
+	keep(&sc);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* proc: fixed-buffer readers for /proc files, and self-hardening. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -243,4 +244,162 @@ long proc_page_kb(void)
 	if (!kb)
 		kb = sysconf(_SC_PAGESIZE) / 1024;
 	return kb;
+}
+
+void proc_iter_start(struct proc_iter *it, int procfd)
+{
+	it->fd = procfd;
+	it->len = it->off = 0;
+	lseek(procfd, 0, SEEK_SET);
+}
+
+int proc_iter_next(struct proc_iter *it)
+{
+	for (;;) {
+		struct dirent64 *d;
+		const char *p;
+		long pid = 0;
+
+		if (it->off >= it->len) {
+			ssize_t n = getdents64(it->fd, it->buf, sizeof it->buf);
+
+			if (n <= 0)
+				return n < 0 ? -1 : 0;
+			it->len = n;
+			it->off = 0;
+		}
+		d = (struct dirent64 *)(it->buf + it->off);
+		it->off += d->d_reclen;
+		if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
+			continue;
+		for (p = d->d_name; *p >= '0' && *p <= '9' && pid < 1 << 30; p++)
+			pid = pid * 10 + (*p - '0');
+		if (*p == '\0' && p != d->d_name && pid > 0 && pid < 1 << 30)
+			return (int)pid;
+	}
+}
+
+long proc_pread1(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	while ((n = pread(fd, buf, size - 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (long)n;
+}
+
+long proc_cmdline(int procfd, int pid, char *buf, size_t size)
+{
+	char path[32];
+	long n;
+
+	snprintf(path, sizeof path, "%d/cmdline", pid);
+	n = proc_read_at(procfd, path, buf, size);
+	if (n < 0)
+		return -1;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	buf[n] = '\0';
+	for (long i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return n;
+}
+
+long proc_exe(int procfd, int pid, char *buf, size_t size)
+{
+	char path[32];
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%d/exe", pid);
+	n = readlinkat(procfd, path, buf, size - 1);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (long)n;
+}
+
+int proc_oom_score(int procfd, int pid, int *score)
+{
+	char path[40], buf[32];
+	long n;
+
+	snprintf(path, sizeof path, "%d/oom_score", pid);
+	n = proc_read_at(procfd, path, buf, sizeof buf);
+	if (n <= 0) {
+		if (n == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	*score = atoi(buf);
+	return 0;
+}
+
+int proc_parse_status(const char *buf, struct proc_status *st)
+{
+	const char *p = buf;
+
+	st->euid = st->nspid_last = st->swap_kb = st->rss_kb = -1;
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *end;
+		long long v;
+
+		if (strncmp(p, "Uid:", 4) == 0) {
+			char *q;
+
+			strtoll(p + 4, &q, 10); /* the real uid, then ours */
+			v = strtoll(q, &end, 10);
+			if (end != q)
+				st->euid = v;
+		} else if (strncmp(p, "NSpid:", 6) == 0) {
+			const char *q = p + 6;
+
+			/* one PID per nested namespace, the innermost last */
+			for (;;) {
+				v = strtoll(q, &end, 10);
+				if (end == q || (*end && *end != '\n' &&
+						 *end != '\t' && *end != ' '))
+					break;
+				st->nspid_last = v;
+				q = end;
+			}
+		} else if (strncmp(p, "VmSwap:", 7) == 0) {
+			v = strtoll(p + 7, &end, 10);
+			if (end != p + 7)
+				st->swap_kb = v;
+		} else if (strncmp(p, "VmRSS:", 6) == 0) {
+			v = strtoll(p + 6, &end, 10);
+			if (end != p + 6)
+				st->rss_kb = v;
+		}
+	}
+	return 0;
+}
+
+int proc_status(int procfd, int pid, struct proc_status *st)
+{
+	char path[32], buf[4096];
+
+	snprintf(path, sizeof path, "%d/status", pid);
+	if (proc_read_at(procfd, path, buf, sizeof buf) < 0)
+		return -1;
+	return proc_parse_status(buf, st);
+}
+
+int proc_uptime(int procfd, double *up_s)
+{
+	char buf[128];
+	char *end;
+
+	if (proc_read_at(procfd, "uptime", buf, sizeof buf) < 0)
+		return -1;
+	*up_s = strtod(buf, &end);
+	if (end == buf) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }

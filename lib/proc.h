@@ -64,4 +64,41 @@ void proc_harden_lazy(void);
 
 long proc_page_kb(void);
 
+/* The processes under a /proc root, by getdents64 into a fixed buffer
+ * (opendir would allocate once a scan).  proc_iter_start rewinds;
+ * proc_iter_next gives the next PID, 0 at the end, -1 with errno. */
+struct proc_iter {
+	int fd;
+	long len, off;
+	char buf[32768]; /* about 1300 entries a getdents64 call */
+};
+void proc_iter_start(struct proc_iter *it, int procfd);
+int proc_iter_next(struct proc_iter *it);
+
+/* One pread from offset 0, NUL-terminated: enough for the one-record
+ * files of a process (stat, oom_score, cgroup), which the kernel hands
+ * out whole, at half proc_pread's system calls.  Length, or -1. */
+long proc_pread1(int fd, char *buf, size_t size);
+
+/* /proc/PID/cmdline, NUL separators turned into spaces, cut at size-1
+ * bytes.  Its length (0: no arguments, as a zombie), or -1 with errno. */
+long proc_cmdline(int procfd, int pid, char *buf, size_t size);
+/* The /proc/PID/exe link target; its length, or -1 with errno. */
+long proc_exe(int procfd, int pid, char *buf, size_t size);
+/* /proc/PID/oom_score, the kernel's badness; -1 with errno. */
+int proc_oom_score(int procfd, int pid, int *score);
+
+/* Fields of /proc/PID/status; a field the file lacks is -1. */
+struct proc_status {
+	long long euid;      /* "Uid:", the second (effective) one */
+	long long nspid_last; /* "NSpid:", the PID in the innermost namespace */
+	long long swap_kb;   /* "VmSwap:" */
+	long long rss_kb;    /* "VmRSS:" */
+};
+int proc_parse_status(const char *buf, struct proc_status *st);
+int proc_status(int procfd, int pid, struct proc_status *st);
+
+/* Seconds since boot from the root's uptime; -1 with errno. */
+int proc_uptime(int procfd, double *up_s);
+
 #endif

@@ -526,6 +526,21 @@ static void table_cell(FILE *fp, const char *v, int w)
 
 static void table_add(const struct rec *r)
 {
+	/* -o: the columns stand in the order asked, present or not */
+	if (rec_out.fields && tab.ncols == 0) {
+		char name[128];
+
+		for (const char *f = rec_out.fields; *f;) {
+			size_t n = strcspn(f, ",");
+
+			if (n && n < sizeof name && !(n == 6 && !strncmp(f, "record", 6))) {
+				memcpy(name, f, n);
+				name[n] = '\0';
+				tab_col(name);
+			}
+			f += n + (f[n] == ',');
+		}
+	}
 	if (tab.kinds == 0) {
 		tab.kinds = 1;
 		snprintf(tab.kind, sizeof tab.kind, "%s", r->kind);

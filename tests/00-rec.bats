@@ -112,6 +112,10 @@ OUT
 	echo 'verdict ts=1.000 scope=node level=ok risk=0.10' > "$BATS_TEST_TMPDIR/v"
 	run recio -t -o scope,level "$BATS_TEST_TMPDIR/v"
 	[ "$output" = "$(printf 'SCOPE LEVEL\nnode  ok')" ]
+	# columns in -o's order, even when the first record lacks one
+	printf 'victim rank=1 pid=7\nvictim rank=2 pid=9 pod=web\n' |
+		recio -t -o rank,pod,pid > "$BATS_TEST_TMPDIR/t"
+	[ "$(cat "$BATS_TEST_TMPDIR/t")" = "$(printf 'RANK POD PID\n1    -   7\n2    web 9')" ]
 	run recio -o risk,scope -j "$BATS_TEST_TMPDIR/v"
 	[ "$output" = '{"record":"verdict","risk":0.10,"scope":"node"}' ]
 	run recio -j -o risk,scope "$BATS_TEST_TMPDIR/v"

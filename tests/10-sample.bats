@@ -7,6 +7,11 @@ load helper
 
 S=$FIX/sample
 
+# A live test that fails midway still removes its cgroup.
+teardown() {
+	memcg_destroy
+}
+
 # sample_of ROOT ARGS...: foom-sample on a fixture root
 sample_of() {
 	local root=$1

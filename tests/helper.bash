@@ -77,8 +77,8 @@ memcg_destroy() {
 	local i pid
 	[ -n "${MEMCG_DIR:-}" ] && [ -d "$MEMCG_DIR" ] || return 0
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		# cgroup files report size 0: -s is never true of them
-		[ -n "$(cat "$MEMCG_DIR/cgroup.procs")" ] || break
+		# cgroupfs files report size 0: read them to see members
+		[ -n "$(cat "$MEMCG_DIR/cgroup.procs" 2>/dev/null)" ] || break
 		while read -r pid; do
 			kill -9 "$pid" 2>/dev/null || true
 		done < "$MEMCG_DIR/cgroup.procs"

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * foom-rank: the kill candidates of a scope, best victim first, as
+ * victim records.  Alone it ranks one scope (-s, the node by default);
+ * with -f it reads foom-predict's verdicts and ranks a verdict's scope
+ * each time its level reaches the trigger, for foom-kill to act on.
+ * The operator's rules say who must never die, who dies first and who
+ * last; the score (the kernel's oom_score, RSS, or growth) orders the
+ * rest.  It reads /proc and the cgroup tree, and kills nothing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cg.h"
+#include "msg.h"
+#include "pol.h"
+#include "proc.h"
+#include "rec.h"
+#include "scope.h"
+
+/* Candidate table: more processes than any one node runs (a busy
+ * Kubernetes node holds a few thousand); 120 bytes each. */
+#define MAX_PROCS_DEFAULT 32768
+
+enum { OPT_BY = 0x100, OPT_TRIGGER, OPT_PASS, OPT_PROTECT, OPT_PREFER,
+       OPT_AVOID, OPT_ALLOW_PID1, OPT_MAX_PROCS, OPT_PASSWD };
+
+static const char *const levels[] = { "ok", "warn", "near-oom", "oom" };
+
+static struct {
+	int follow, pass, trigger, top, allow_pid1, max_procs;
+	double delay_s;
+	enum pol_by by;
+	const char *scope, *passwd;
+	char **files;
+	int nfiles;
+} o = { .trigger = 2, .top = -1, .max_procs = MAX_PROCS_DEFAULT,
+	.delay_s = -1 };
+
+static struct pol_rank *rk;
+static struct rec in, out;
+static struct cg_root cg;
+static int have_cg, bad;
+
+static int level_of(const char *s)
+{
+	for (int i = 0; s && i < 4; i++)
+		if (strcmp(s, levels[i]) == 0)
+			return i;
+	return -1;
+}
+
+static double now_s(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Print the first k victims of the last scan; how many were printed. */
+static int emit(const struct scope *sc, int k, const char *trigger_ts)
+{
+	struct pol_victim v;
+	double ts = now_s(CLOCK_REALTIME);
+	int n = 0;
+
+	while ((k <= 0 || n < k) && pol_next(rk, &v)) {
+		rec_reset(&out, "victim");
+		rec_add_ts(&out, "ts", ts);
+		rec_add(&out, "scope", sc->name);
+		rec_add_ll(&out, "rank", ++n);
+		rec_add_ll(&out, "pid", v.pid);
+		rec_addf(&out, "start", "%llu", v.start_ticks);
+		rec_add_ll(&out, "pgid", v.pgid);
+		rec_add(&out, "comm", v.comm);
+		if (v.cmdline)
+			rec_add(&out, "cmdline", v.cmdline);
+		if (v.user)
+			rec_add(&out, "user", v.user);
+		if (v.cgroup)
+			rec_add(&out, "cgroup", v.cgroup);
+		if (v.pod) {
+			rec_add(&out, "pod", v.pod);
+			rec_add(&out, "namespace", v.ns);
+		}
+		rec_add_ll(&out, "rss_kb", v.rss_kb);
+		if (v.swap_kb >= 0)
+			rec_add_ll(&out, "swap_kb", v.swap_kb);
+		rec_add_ll(&out, "oom_score", v.oom_score);
+		rec_add_ll(&out, "oom_score_adj", v.oom_score_adj);
+		if (v.has_score)
+			rec_add_fix(&out, "score", v.score,
+				    o.by == POL_BY_GROWTH ? 1 : 0);
+		if (v.has_growth)
+			rec_add_fix(&out, "growth_kbps", v.growth_kbps, 1);
+		rec_add(&out, "rule", v.rule);
+		if (trigger_ts)
+			rec_add(&out, "trigger_ts", trigger_ts);
+		rec_write(&out);
+	}
+	return n;
+}
+
+/* -f: one input line.  A verdict at or above the trigger ranks its
+ * scope; with --pass every record goes through first. */
+static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
+{
+	struct scope sc;
+	const char *lv, *s, *cgv, *ts;
+	char err[PATH_MAX + 128];
+	double t;
+	int level;
+
+	(void)ctx;
+	switch (rec_parse_line(&in, line, len, src)) {
+	case 1: return 0;
+	case -1: bad = 1; return 0;
+	}
+	if (o.pass)
+		rec_write(&in);
+	if (strcmp(in.kind, "verdict") != 0)
+		return 0;
+	lv = rec_get(&in, "level");
+	s = rec_get(&in, "scope");
+	ts = rec_get(&in, "ts");
+	if ((level = level_of(lv)) < 0 || !s || rec_num(&in, "ts", &t) != 1) {
+		msg_warnx("%s:%ld: bad verdict: %s", src->name, src->lineno,
+			  level < 0 ? "no level ok, warn, near-oom or oom" :
+			  !s ? "no scope" : "no ts");
+		bad = 1;
+		return 0;
+	}
+	if (level < o.trigger)
+		return 0;
+	if (scope_parse(s, &sc, err, sizeof err) < 0) {
+		msg_warnx("%s:%ld: %s", src->name, src->lineno, err);
+		bad = 1;
+		return 0;
+	}
+	/* A pod verdict carries its cgroup; otherwise look the pod up. */
+	cgv = rec_get(&in, "cgroup");
+	if (sc.kind == SCOPE_POD &&
+	    (cgv ? cg_normalize(cgv, sc.cgroup, sizeof sc.cgroup) :
+		  scope_resolve(&cg, &sc, err, sizeof err)) < 0) {
+		msg_warnx("%s:%ld: %s", src->name, src->lineno,
+			  cgv ? "bad cgroup= in a pod verdict" : err);
+		bad = 1;
+		return 0;
+	}
+	if (pol_scan(rk, &sc, t) < 0) {
+		msg_warn("cannot list '%s'", proc_root(scope_roots.proc));
+		return 0;
+	}
+	if (emit(&sc, o.top < 0 ? 1 : o.top, ts) == 0)
+		msg_warnx("no candidate in '%s'", sc.name);
+	return 0;
+}
+
+static void add_rule(enum pol_action a, const char *spec,
+		     struct argp_state *state)
+{
+	char err[8192];
+
+	(void)state;
+	if (pol_add_option(a, spec, err, sizeof err) < 0)
+		msg_errx(EXIT_USAGE, "%s", err);
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	char err[8192];
+	long n;
+	int rc;
+
+	switch (key) {
+	case 's': o.scope = arg; break;
+	case 'k':
+		if (msg_parse_long(arg, 1, 1L << 30, &n) < 0)
+			argp_error(state, "-k wants a count of at least 1, not '%s'", arg);
+		o.top = (int)n;
+		break;
+	case OPT_BY:
+		if (strcmp(arg, "oom_score") == 0)
+			o.by = POL_BY_OOM_SCORE;
+		else if (strcmp(arg, "rss") == 0)
+			o.by = POL_BY_RSS;
+		else if (strcmp(arg, "growth") == 0)
+			o.by = POL_BY_GROWTH;
+		else
+			argp_error(state, "--by wants oom_score, rss or growth, not '%s'", arg);
+		break;
+	case 'd':
+		if (msg_parse_double(arg, 0.001, 3600, &o.delay_s) < 0)
+			argp_error(state, "-d wants seconds in [0.001, 3600], not '%s'", arg);
+		break;
+	case OPT_ALLOW_PID1: o.allow_pid1 = 1; break;
+	case OPT_MAX_PROCS:
+		if (msg_parse_long(arg, 1, 4194304, &n) < 0)
+			argp_error(state, "--max-procs wants a count in [1, 4194304], not '%s'", arg);
+		o.max_procs = (int)n;
+		break;
+	case OPT_PROTECT: add_rule(POL_PROTECT, arg, state); break;
+	case OPT_PREFER: add_rule(POL_PREFER, arg, state); break;
+	case OPT_AVOID: add_rule(POL_AVOID, arg, state); break;
+	case 'P':
+		rc = pol_load(arg, err, sizeof err);
+		if (rc == -2)
+			msg_err(EXIT_SYSTEM, "cannot read '%s'", arg);
+		if (rc < 0)
+			msg_errx(EXIT_USAGE, "%s", err);
+		break;
+	case OPT_PASSWD: o.passwd = arg; break;
+	case 'f': o.follow = 1; break;
+	case OPT_TRIGGER:
+		if ((o.trigger = level_of(arg)) < 0)
+			argp_error(state, "--trigger wants ok, warn, near-oom or oom, not '%s'", arg);
+		o.trigger += 10; /* set by hand; see ARGP_KEY_END */
+		break;
+	case OPT_PASS: o.pass = 1; break;
+	case ARGP_KEY_ARGS:
+		o.files = state->argv + state->next;
+		o.nfiles = state->argc - state->next;
+		break;
+	case ARGP_KEY_END:
+		if (o.follow && o.scope)
+			argp_error(state, "-s is for one-shot ranking; with -f the scope is each verdict's");
+		if (o.follow && o.delay_s >= 0)
+			argp_error(state, "-d is for one-shot ranking; with -f growth is measured between triggers");
+		if (!o.follow && (o.pass || o.trigger >= 10 || o.nfiles))
+			argp_error(state, "%s needs -f", o.pass ? "--pass" :
+				   o.nfiles ? "reading verdict files" : "--trigger");
+		if (!o.follow && o.by == POL_BY_GROWTH && o.delay_s < 0)
+			argp_error(state, "--by growth needs -d SECONDS (or -f)");
+		if (o.trigger >= 10)
+			o.trigger -= 10;
+		break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp_option options[] = {
+		{ NULL, 0, NULL, 0, "Ranking:", 1 },
+		{ "scope", 's', "SCOPE", 0,
+		  "Rank node (the default), cgroup:/path or pod:namespace/name", 0 },
+		{ "top", 'k', "N", 0,
+		  "Print the first N victims (default: all; 1 with -f)", 0 },
+		{ "by", OPT_BY, "SCORE", 0,
+		  "Order by oom_score (default), rss or growth", 0 },
+		{ "delay", 'd', "SECONDS", 0,
+		  "Scan twice, SECONDS apart, for growth_kbps", 0 },
+		{ "allow-pid1", OPT_ALLOW_PID1, NULL, 0,
+		  "A container's or pod's PID 1 may be a victim", 0 },
+		{ "max-procs", OPT_MAX_PROCS, "N", 0,
+		  "Size of the candidate table, allocated once (default 32768)", 0 },
+		{ NULL, 0, NULL, 0,
+		  "Rules (FIELD: name, cmdline, exe, user, cgroup, pod, namespace; "
+		  "REGEX: PCRE2):", 2 },
+		{ "protect", OPT_PROTECT, "FIELD=REGEX", 0, "Never a candidate", 0 },
+		{ "prefer", OPT_PREFER, "FIELD=REGEX", 0,
+		  "Before every unmatched candidate", 0 },
+		{ "avoid", OPT_AVOID, "FIELD=REGEX", 0,
+		  "After every unmatched candidate", 0 },
+		{ "policy", 'P', "FILE", 0, "Rules from FILE, one a line", 0 },
+		{ "passwd", OPT_PASSWD, "FILE", 0,
+		  "User names from FILE (default /etc/passwd)", 0 },
+		{ NULL, 0, NULL, 0, "Following verdicts:", 3 },
+		{ "follow", 'f', NULL, 0,
+		  "Read verdicts (FILEs, - or stdin); rank a verdict's scope at "
+		  "the trigger", 0 },
+		{ "trigger", OPT_TRIGGER, "LEVEL", 0,
+		  "The level that ranks: ok, warn, near-oom (default) or oom", 0 },
+		{ "pass", OPT_PASS, NULL, 0,
+		  "Copy every input record through, in order", 0 },
+		{ 0 }
+	};
+	static const struct argp_child children[] = {
+		{ &scope_roots_argp, 0, NULL, 0 },
+		{ &rec_argp, 0, NULL, 0 },
+		{ 0 }
+	};
+	static const struct argp argp = {
+		options, parse_opt, "[FILE...]",
+		"Print the kill candidates of a scope, best victim first.\v"
+		MSG_EXIT_DOC " 1: no candidate.",
+		children, NULL, NULL
+	};
+	struct pol_opt po = { 0 };
+	struct scope sc;
+	char err[PATH_MAX + 128];
+	int status, n;
+
+	msg_init("foom-rank");
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	po.procfd = proc_open_root(proc_root(scope_roots.proc));
+	have_cg = cg_open(&cg, cg_root_path(scope_roots.cgroup)) == 0;
+	po.cg = have_cg ? &cg : NULL;
+	po.by = o.by;
+	po.allow_pid1 = o.allow_pid1;
+	po.max_procs = o.max_procs;
+	po.growth = o.by == POL_BY_GROWTH || o.delay_s >= 0;
+	po.passwd = o.passwd;
+	po.keep_fds = o.follow || o.delay_s >= 0;
+
+	if (o.follow) {
+		proc_harden();
+		rk = pol_rank_new(&po);
+		rec_out.flush_each = 1;
+		status = rec_loop(o.files, o.nfiles, on_line, NULL);
+		rec_flush();
+		return status ? status : bad ? EXIT_USAGE : EXIT_OK;
+	}
+
+	if (scope_parse(o.scope ? o.scope : "node", &sc, err, sizeof err) < 0)
+		msg_errx(EXIT_USAGE, "%s", err);
+	if (sc.kind != SCOPE_NODE && !have_cg)
+		msg_err(EXIT_SYSTEM, "cannot open the cgroup root '%s'",
+			cg_root_path(scope_roots.cgroup));
+	if (scope_resolve(&cg, &sc, err, sizeof err) < 0)
+		msg_errx(EXIT_USAGE, "%s", err);
+	rk = pol_rank_new(&po);
+	if (o.delay_s >= 0) {
+		struct timespec d = { (time_t)o.delay_s,
+				      (long)((o.delay_s - floor(o.delay_s)) * 1e9) };
+
+		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC)) < 0)
+			msg_err(EXIT_SYSTEM, "cannot list '%s'",
+				proc_root(scope_roots.proc));
+		while (nanosleep(&d, &d) < 0 && errno == EINTR)
+			;
+	}
+	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC)) < 0)
+		msg_err(EXIT_SYSTEM, "cannot list '%s'", proc_root(scope_roots.proc));
+	n = emit(&sc, o.top, NULL);
+	rec_flush();
+	return n ? EXIT_OK : EXIT_NONE;
+}

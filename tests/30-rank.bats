@@ -1,0 +1,465 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# foom-rank: candidates of a scope, best victim first, by policy and
+# score.  Fixture: tests/fixtures/rank (a /proc tree of crafted
+# processes whose cgroup files name both a v1 and a v2 path, the two
+# cgroup roots, a kubelet pods dir, a passwd file and a policy).
+
+load helper
+
+FR=$FIX/rank
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+teardown() {
+	local pid
+	# What this test started in its cgroup, by PID, before the cgroup
+	# goes (cgroupfs files have no size, so a -s test cannot tell).
+	if [ -n "${MEMCG_DIR:-}" ] && [ -d "$MEMCG_DIR" ]; then
+		for pid in $(cat "$MEMCG_DIR/cgroup.procs"); do
+			kill -9 "$pid" 2>/dev/null || true
+		done
+	fi
+	memcg_destroy
+}
+
+# rank [ARGS...]: on the fixture with the v1 root; rank2 with the v2 root
+rank() {
+	foom-rank --proc "$FR/proc" --cgroup-root "$FR/cg-v1" --pods-dir "$FR/pods" \
+		--passwd "$FR/passwd" "$@"
+}
+rank2() {
+	foom-rank --proc "$FR/proc" --cgroup-root "$FR/cg-v2" --pods-dir "$FR/pods" \
+		--passwd "$FR/passwd" "$@"
+}
+# The ranking time varies from run to run; everything else is golden.
+nots() {
+	sed -E 's/^victim ts=[0-9]+\.[0-9]{3} /victim ts=T /'
+}
+# pids: the pid column of -o pid, on one line
+pids() {
+	tr '\n' ' ' | sed 's/ $//'
+}
+
+@test "rank: the node, by oom_score, on the v1 root (golden)" {
+	rank > "$T/out"
+	nots < "$T/out" > "$T/got"
+	assert_golden "$FR/node-v1.golden" "$T/got"
+}
+
+@test "rank: a policy file orders prefer, unmatched, avoid; protect removes (golden)" {
+	rank -P "$FR/policy" > "$T/out"
+	nots < "$T/out" > "$T/got"
+	assert_golden "$FR/policy-v1.golden" "$T/got"
+}
+
+@test "rank: PID 1 and kernel threads are never candidates" {
+	# every candidate is listed: PID 1 (systemd), kthreadd and a kworker
+	# would be among them
+	run rank -o pid
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | pids)" = "320 301 310 501 200 220 400 210 500" ]
+	run rank -s cgroup:/init.scope --allow-pid1
+	[ "$status" -eq 1 ]
+	run rank --by rss --allow-pid1 -o pid
+	[[ " $(echo "$output" | pids) " != *" 1 "* ]]
+	[[ " $(echo "$output" | pids) " != *" 2 "* ]]
+	[[ " $(echo "$output" | pids) " != *" 3 "* ]]
+}
+
+@test "rank: a zombie is never a candidate" {
+	# pid 230 (state Z) is the only process of cron.service
+	rank -o pid > "$T/o"
+	[ "$(grep -cx 230 "$T/o")" -eq 0 ]
+	run rank -s cgroup:/system.slice/cron.service
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "rank: oom_score_adj -1000 is never a candidate" {
+	# sshd (pid 100) is the only process of ssh.service
+	run rank --by rss -o pid,rss_kb
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | cut -f1 | pids)" = "200 310 220 400 301 210 501 320 500" ]
+	run rank -s cgroup:/system.slice/ssh.service
+	[ "$status" -eq 1 ]
+}
+
+@test "rank: a container's and a pod's PID 1 is not a candidate unless --allow-pid1" {
+	# 300 (nginx master, NSpid 300 1) and 309 (tini, NSpid 309 1)
+	run rank -s cgroup:/kubepods -o pid
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | pids)" = "320 301 310" ]
+	run rank -s cgroup:/kubepods -o pid --allow-pid1
+	[ "$(echo "$output" | pids)" = "320 301 300 310 309" ]
+}
+
+@test "rank: a process whose files vanish mid-scan is skipped silently" {
+	# pid 240 has a stat (RSS 400000 kB) and nothing else
+	run rank --by rss -o pid
+	[ "$status" -eq 0 ]
+	[[ " $(echo "$output" | pids) " != *" 240 "* ]]
+	foom-rank --proc "$FR/proc" --cgroup-root "$FR/cg-v1" --by rss -s cgroup:/ \
+		-o pid > "$T/out" 2> "$T/err"
+	[ "$(grep -cx 240 "$T/out")" -eq 0 ]
+	[ ! -s "$T/err" ]
+}
+
+@test "rank: foom's own process and its process group are never candidates" {
+	cp -r "$FR/proc" "$T/proc"
+	# In the shell that becomes foom-rank (exec keeps the PID): write
+	# itself, a process of its group and a control outside the group
+	# into the tree, each with the top oom_score.
+	cat > "$T/run" <<'SH'
+p=$1/proc; shift
+pg=$(cut -d' ' -f5 /proc/$$/stat)
+for pid in $$ 777 778; do
+	cp -r "$p/500" "$p/$pid"
+	grp=$pid; [ "$pid" = 777 ] && grp=$pg
+	sed -i -E "s/^500 \(orphan-tool\) S 1 500 500 /$pid (orphan-tool) S 1 $grp $grp /" "$p/$pid/stat"
+	echo 1000 > "$p/$pid/oom_score"
+done
+exec foom-rank --proc "$p" --cgroup-root "$1" -o pid,pgid -k 3
+SH
+	run sh "$T/run" "$T" "$FR/cg-v1"
+	[ "$status" -eq 0 ]
+	# the control ranks high: the others would, too, were they counted
+	[ "$(echo "$output" | cut -f1 | pids)" = "320 778 301" ]
+}
+
+@test "rank: live, foom-rank never lists itself or its process group" {
+	run sh -c 'echo "$$ $(cut -d" " -f5 /proc/$$/stat)" > "$0/self"; exec foom-rank -o pid,pgid' "$T"
+	[ "$status" -eq 0 ]
+	read -r self pgrp < "$T/self"
+	[ -n "$output" ]
+	[ "$(echo "$output" | awk -v p="$self" -v g="$pgrp" '$1 == p || $2 == g' | wc -l)" -eq 0 ]
+	# the test's own shell (another process group) is there
+	echo "$output" | awk -v p="$$" '$1 == p { ok = 1 } END { exit !ok }' ||
+		[ "$(cut -d' ' -f5 /proc/$$/stat)" = "$pgrp" ]
+}
+
+@test "rank: a protect rule removes what it matches, on any field" {
+	run rank --protect 'name=^logrotate$' -o pid -k 1
+	[ "$output" = 301 ]
+	run rank --protect 'user=^app$' -o pid
+	[ "$(echo "$output" | pids)" = "320 301 220 210 500" ]
+	# 320's pod is not in the pods dir: no pod to match
+	run rank --protect 'cgroup=^/system\.slice/' --protect 'pod=.' -o pid
+	[ "$(echo "$output" | pids)" = "320 501 500" ]
+	run rank -s cgroup:/system.slice/app.service --protect exe=python3 --protect name=.
+	[ "$status" -eq 1 ]
+}
+
+@test "rank: prefer and avoid match cmdline only, exe, users by name or number" {
+	# fluent-bit's name does not say logcollect; its command line does
+	run rank --prefer 'name=logcollect' -o pid -k 1
+	[ "$output" = 320 ]
+	run rank --prefer 'cmdline=logcollect' -o pid,rule -k 1
+	[ "$output" = "$(printf '210\tprefer cmdline=logcollect')" ]
+	run rank --avoid 'exe=^/usr/lib/jvm/' -o pid
+	[ "$(echo "$output" | pids)" = "320 301 501 200 220 400 210 500 310" ]
+	# uid 4242 has no passwd entry: matched and printed as a number
+	run rank --prefer 'user=^4242$' -o pid,user -k 1
+	[ "$output" = "$(printf '500\t4242')" ]
+	run rank --prefer 'user=^www-data$' -o pid,user -k 1
+	[ "$output" = "$(printf '301\twww-data')" ]
+	# the first matching rule places it; prefer before avoid on the line
+	run rank --avoid 'name=^batch$' --prefer 'name=^b' -o pid,rule -k 1
+	[ "$output" = "$(printf '320\tscore')" ]
+	run rank --prefer 'name=^b' --avoid 'name=^batch$' -o pid,rule -k 1
+	[ "$output" = "$(printf '501\tprefer name=^b')" ]
+}
+
+@test "rank: pod and namespace rules match only processes of a named pod" {
+	# 320 is in a pod the pods dir does not name: no pod, no match
+	run rank --prefer 'pod=.' -o pid,pod,namespace -k 3
+	[ "$output" = "$(printf '301\tweb-1\tdefault\n310\tapi-0\tprod\n320\t\t')" ]
+	run sh -c "$(declare -f rank); FR='$FR'; rank --avoid 'namespace=^default\$' -o pid | tail -1"
+	[ "$output" = 301 ]
+}
+
+@test "rank: nested cgroups, v1 and v2 roots" {
+	run rank -s cgroup:/system.slice/app.service -o pid,cgroup
+	[ "$output" = "$(printf '200\t/system.slice/app.service\n400\t/system.slice/app.service/workers/w1')" ]
+	run rank2 -s cgroup:/system.slice/app.service/workers -o pid
+	[ "$output" = 400 ]
+	# the same processes spelled the systemd way on the v2 root
+	rank2 -s cgroup:/kubepods.slice -P "$FR/policy" > "$T/out"
+	nots < "$T/out" > "$T/got"
+	assert_golden "$FR/kubepods-v2.golden" "$T/got"
+	# a v1-only path is no scope on v2
+	run rank2 -s cgroup:/kubepods
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no memory cgroup '/kubepods' under"* ]]
+}
+
+@test "rank: a pod scope, its names, and a rule limited to it (golden)" {
+	rank -P "$FR/policy" -s pod:prod/api-0 > "$T/out"
+	rank2 -P "$FR/policy" -s pod:default/web-1 >> "$T/out"
+	nots < "$T/out" > "$T/got"
+	assert_golden "$FR/pods.golden" "$T/got"
+	# the same processes as a cgroup scope: the java rule does not apply
+	run rank -P "$FR/policy" -s cgroup:/kubepods/burstable -o pid,rule
+	[ "$output" = "$(printf '301\tscore\n310\tscore')" ]
+}
+
+@test "rank: --by rss and --by oom_score order differently; -k keeps the first N" {
+	run rank --by rss -k 2 -o rank,pid,score
+	[ "$output" = "$(printf '1\t200\t2000000\n2\t310\t1600000')" ]
+	run rank --by oom_score -k 2 -o rank,pid,score
+	[ "$output" = "$(printf '1\t320\t1000\n2\t301\t930')" ]
+	run rank --top 1 -o pid
+	[ "$output" = 320 ]
+}
+
+@test "rank: -d scans twice and prints growth_kbps" {
+	run rank -d 0.1 --by growth -k 2 -o pid,score,growth_kbps
+	[ "$status" -eq 0 ]
+	# nothing changes in a fixture: every growth is 0, ties go by RSS
+	[ "$output" = "$(printf '200\t0.0\t0.0\n310\t0.0\t0.0')" ]
+	run rank -k 1 -o growth_kbps
+	[ "$output" = "" ]
+}
+
+@test "rank: -t, -j and -o write the same victims" {
+	run rank -k 2 -t
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "TS "*" SCOPE RANK PID START PGID COMM "*" CMDLINE "*" RULE  POD   NAMESPACE" ]]
+	[[ "${lines[1]}" == *" node  1    320 2200  320  logrotate logrotate /etc/logrotate.conf root "* ]]
+	[[ "${lines[2]}" == *" 930   score web-1 default" ]]
+	run rank -k 1 -j
+	[[ "$output" == '{"record":"victim","ts":'*',"scope":"node","rank":1,"pid":320,"start":2200,"pgid":320,"comm":"logrotate","cmdline":"logrotate /etc/logrotate.conf","user":"root","cgroup":"/kubepods/besteffort/podc0ffee00-1111-4222-8333-444455556666/ctr-job","rss_kb":8000,"swap_kb":800,"oom_score":1000,"oom_score_adj":1000,"score":1000,"rule":"score"}' ]]
+	run rank -k 1 -o pid,start,missing,comm
+	[ "$output" = "$(printf '320\t2200\t\tlogrotate')" ]
+}
+
+@test "rank: a long cmdline is cut at 4095 bytes, NULs as spaces; the record reads back" {
+	cp -r "$FR/proc" "$T/proc"
+	head -c 3000 /dev/zero | tr '\0' a > "$T/arg"
+	{ printf 'tool\0'; cat "$T/arg"; printf '\0'; cat "$T/arg"; printf '\0'; cat "$T/arg"; printf '\0'; } \
+		> "$T/proc/500/cmdline"
+	foom-rank --proc "$T/proc" --cgroup-root "$FR/cg-v1" --prefer name=orphan -k 1 > "$T/out"
+	recio -o cmdline "$T/out" > "$T/cmd"
+	[ "$(head -c 4095 "$T/cmd" | tr -d '\n' | wc -c)" -eq 4095 ]
+	[ "$(tr -d '\n' < "$T/cmd" | wc -c)" -eq 4095 ]
+	[ "$(cut -c1-9 "$T/cmd")" = "tool aaaa" ]
+	[ "$(cut -c3005-3007 "$T/cmd")" = "a a" ]
+	[ "$(wc -c < "$T/out")" -lt 16384 ]
+}
+
+@test "rank: exit 1 when there is no candidate" {
+	run rank -s cgroup:/init.scope
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "rank: exit 2 for a bad pattern, quoting PCRE2's message and offset" {
+	run rank --prefer 'name=(web'
+	[ "$status" -eq 2 ]
+	[ "$output" = "foom-rank: --prefer: bad pattern '(web' at offset 4: missing closing parenthesis" ]
+	run rank --protect 'nam=x'
+	[ "$status" -eq 2 ]
+	[[ "$output" == "foom-rank: --protect: unknown field in 'nam=x' (want FIELD=REGEX"* ]]
+	run rank --avoid 'cmdline='
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"empty pattern"* ]]
+}
+
+@test "rank: exit 2 for a bad policy line, naming the file and line" {
+	printf '# ok\nprotect name=^init$\n\nprefer cmdline=a(b scope=node\n' > "$T/p1"
+	run rank -P "$T/p1"
+	[ "$status" -eq 2 ]
+	[ "$output" = "foom-rank: $T/p1:4: bad pattern 'a(b' at offset 3: missing closing parenthesis" ]
+	printf 'kill name=x\n' > "$T/p2"
+	run rank -P "$T/p2"
+	[ "$output" = "foom-rank: $T/p2:1: unknown action 'kill' (want protect, prefer or avoid)" ]
+	printf 'avoid\tcolor=red\n' > "$T/p3"
+	run rank -P "$T/p3"
+	[[ "$output" == "foom-rank: $T/p3:1: unknown field 'color' (want name"* ]]
+	printf 'prefer scope=node\n' > "$T/p4"
+	run rank -P "$T/p4"
+	[ "$output" = "foom-rank: $T/p4:1: 'prefer' wants at least one FIELD=REGEX" ]
+	printf 'prefer name="a b\n' > "$T/p5"
+	run rank -P "$T/p5"
+	[ "$output" = "foom-rank: $T/p5:1: unterminated quote in 'name='" ]
+	printf 'prefer name=a scope=x scope=y\n' > "$T/p6"
+	run rank -P "$T/p6"
+	[ "$output" = "foom-rank: $T/p6:1: scope= given twice" ]
+	printf 'prefer name\n' > "$T/p7"
+	run rank -P "$T/p7"
+	[ "$output" = "foom-rank: $T/p7:1: expected FIELD=REGEX at 'name'" ]
+	printf 'prefer scope=(\n' > "$T/p8"
+	run rank -P "$T/p8"
+	[[ "$output" == "foom-rank: $T/p8:1: bad pattern '(' at offset 1: "* ]]
+	for f in p1 p2 p3 p4 p5 p6 p7 p8; do
+		run rank -P "$T/$f"
+		[ "$status" -eq 2 ]
+	done
+}
+
+@test "rank: the policy file: comments, blanks, quotes, several patterns, scope=" {
+	printf '%s\n' '   # indented comment' '' \
+		'prefer name=^nginx$ user=^www-data$   # both must match' \
+		'prefer name=^postgres$ scope=^pod:   # not in the node scope' \
+		'avoid cmdline="-m app\.server" ' > "$T/p"
+	run rank -P "$T/p" -o pid,rule
+	[ "${lines[0]}" = "$(printf '301\tprefer name=^nginx$ user=^www-data$')" ]
+	[ "${lines[1]}" = "$(printf '320\tscore')" ]
+	# -o escapes the backslash
+	[ "${lines[8]}" = "$(printf '%s\t%s' 200 'avoid cmdline="-m app\\.server"')" ]
+	[ "${#lines[@]}" -eq 9 ]
+}
+
+@test "rank: exit 2 for bad options and scopes" {
+	run rank -s pod:nowhere
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad pod in scope 'pod:nowhere'"* ]]
+	run rank -s pod:default/nope
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no pod 'default/nope'"* ]]
+	run rank -k 0
+	[ "$status" -eq 2 ]
+	run rank --by size
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--by wants oom_score, rss or growth, not 'size'"* ]]
+	run rank --by growth
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--by growth needs -d SECONDS (or -f)"* ]]
+	run rank -f -s node
+	[ "$status" -eq 2 ]
+	run rank -f -d 1
+	[ "$status" -eq 2 ]
+	run rank --pass
+	[ "$status" -eq 2 ]
+	run rank -f --trigger panic
+	[ "$status" -eq 2 ]
+	run rank --max-procs 0
+	[ "$status" -eq 2 ]
+}
+
+@test "rank: exit 3 when /proc or the policy file cannot be read" {
+	run foom-rank --proc "$T/nowhere"
+	[ "$status" -eq 3 ]
+	[[ "$output" == "foom-rank: cannot open '$T/nowhere': No such file or directory" ]]
+	run rank -P "$T/nopolicy"
+	[ "$status" -eq 3 ]
+	[ "$output" = "foom-rank: cannot read '$T/nopolicy': No such file or directory" ]
+	run rank --passwd "$T/nopasswd"
+	[ "$status" -eq 3 ]
+}
+
+@test "rank: the table is bounded by --max-procs, with a warning" {
+	run rank --max-procs 3 -o pid
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"foom-rank: more than 3 processes in 'node': "*" not ranked (see --max-procs)"* ]]
+}
+
+@test "rank -f: a verdict at the trigger ranks its scope, with trigger_ts (golden)" {
+	cat > "$T/in" <<'IN'
+sample ts=999.000 scope=node avail_kb=100
+verdict ts=1000.000 scope=node level=warn risk=0.40 reason="available falling"
+verdict ts=1001.000 scope=pod:prod/api-0 cgroup=/kubepods/burstable/pod7d3e9a10-2b4c-4d6e-9f80-1a2b3c4d5e6f level=near-oom risk=0.90 reason="refaults"
+verdict ts=1002.000 scope=pod:default/web-1 level=oom risk=1.00 reason="failcnt"
+verdict ts=1003.000 scope=cgroup:/system.slice level=near-oom risk=0.80 reason="stall"
+IN
+	rank -f -P "$FR/policy" "$T/in" > "$T/out" 2> "$T/err"
+	nots < "$T/out" > "$T/got"
+	assert_golden "$FR/follow.golden" "$T/got"
+	# stderr holds at most proc_harden's warnings where not permitted
+	[ "$(grep -cv 'oom_score_adj\|mlockall' "$T/err")" -eq 0 ]
+}
+
+@test "rank -f: below the trigger nothing; --trigger moves it; -k N victims" {
+	printf 'verdict ts=1.000 scope=node level=warn risk=0.4\n' > "$T/warn"
+	rank -f -o pid "$T/warn" > "$T/o0"
+	[ ! -s "$T/o0" ]
+	run rank -f --trigger warn -k 2 -o pid,trigger_ts "$T/warn"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -v '^foom-rank:')" = "$(printf '320\t1.000\n301\t1.000')" ]
+	printf 'verdict ts=2.000 scope=node level=near-oom\n' | rank -f --trigger oom -o pid > "$T/o"
+	[ ! -s "$T/o" ]
+}
+
+@test "rank -f --pass: every record through, in order, victims after their verdict" {
+	printf '%s\n' 'sample ts=1.000 scope=node a=1' 'event ts=1.500 scope=node kind=x' \
+		'verdict ts=2.000 scope=node level=oom' 'sample ts=3.000 scope=node a=2' > "$T/in"
+	rank -f --pass "$T/in" > "$T/out"
+	[ "$(cut -d' ' -f1,2 "$T/out" | sed 's/ts=1795[0-9.]*/ts=NOW/')" = "$(printf '%s\n' \
+		'sample ts=1.000' 'event ts=1.500' 'verdict ts=2.000' 'victim ts=NOW' 'sample ts=3.000')" ] ||
+		{ cat "$T/out"; false; }
+	grep -q '^victim .* pid=320 .* trigger_ts=2.000$' "$T/out"
+}
+
+@test "rank -f: a bad line is named, skipped, the stream goes on, exit 2" {
+	printf '%s\n' 'verdict ts=1.000 scope=node level=oom' 'verdict ts=2.000 scope="open' \
+		'verdict ts=3.000 scope=node level=panic' 'verdict ts=4.000 scope=galaxy level=oom' \
+		'verdict scope=node level=oom' 'verdict ts=6.000 scope=node level=oom' > "$T/in"
+	status=0
+	rank -f -o trigger_ts "$T/in" > "$T/out" 2> "$T/err" || status=$?
+	[ "$status" -eq 2 ] || { echo "status $status"; false; }
+	[ "$(pids < "$T/out")" = "1.000 6.000" ]
+	grep -q "in:2: bad record: unterminated quoted value of 'scope'" "$T/err"
+	grep -q "in:3: bad verdict: no level ok, warn, near-oom or oom" "$T/err"
+	grep -q "in:4: unknown scope 'galaxy'" "$T/err"
+	grep -q "in:5: bad verdict: no ts" "$T/err"
+}
+
+@test "rank -f --by growth: who grew since the last trigger goes first" {
+	cp -r "$FR/proc" "$T/proc"
+	mkfifo "$T/fifo"
+	foom-rank -f --by growth -k 3 --proc "$T/proc" --cgroup-root "$FR/cg-v1" \
+		-o pid,score,growth_kbps,trigger_ts < "$T/fifo" > "$T/out" 2> "$T/err" &
+	bg=$!
+	exec 5> "$T/fifo"
+	echo 'verdict ts=1000.000 scope=node level=near-oom' >&5
+	for i in $(seq 200); do
+		[ "$(wc -l < "$T/out")" -ge 3 ] && break
+		sleep 0.05
+	done
+	# worker (400) grows by 10240 kB; a process born since (start after
+	# the uptime of the first scan) has 5120 kB
+	# (rewritten in place: in follow mode the file stays open, as /proc's)
+	st=$(sed -E 's/^(400 .* 0 3000 [0-9]+) 80000 /\1 82560 /' "$T/proc/400/stat")
+	echo "$st" > "$T/proc/400/stat"
+	cp -r "$T/proc/500" "$T/proc/600"
+	sed -i -E 's/^500 (.*) 0 4000 ([0-9]+) 1000 /600 \1 0 10000100 \2 1280 /' "$T/proc/600/stat"
+	echo 'verdict ts=1010.000 scope=node level=near-oom' >&5
+	exec 5>&-
+	wait "$bg"
+	assert_golden "$FR/growth.golden" "$T/out"
+}
+
+@test "rank: live, the bigger of two processes in a memory cgroup comes first" {
+	memcg_create rank 536870912
+	# in their own session: foom-rank passes over its own process group,
+	# which a non-interactive shell shares with everything it starts
+	in_memcg setsid sleep 600
+	small=$PID
+	in_memcg setsid sh -c 'v=$(head -c 60000000 /dev/zero | tr "\0" x); echo > "$0"; sleep 600; echo ${#v}' "$T/ready"
+	big=$PID
+	for i in $(seq 200); do
+		[ -e "$T/ready" ] && break
+		sleep 0.05
+	done
+	[ -e "$T/ready" ]
+	run foom-rank -s "cgroup:$MEMCG_PATH" --by rss -o pid,cgroup,rss_kb
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[ "$(echo "${lines[0]}" | cut -f1)" = "$big" ]
+	[ "$(echo "${lines[0]}" | cut -f3)" -gt 50000 ]
+	echo "$output" | cut -f1 | grep -qx "$small"
+	# nothing from outside the cgroup: its processes are all there is
+	[ "$(echo "$output" | cut -f2 | sort -u)" = "$MEMCG_PATH" ]
+	[ "$(echo "$output" | cut -f1 | sort)" = "$(sort "$MEMCG_DIR/cgroup.procs")" ]
+	# following: later scans take RSS from the files kept open since
+	# the first; every trigger names the same, bigger process
+	for ts in 1 2 3; do
+		echo "verdict ts=$ts.000 scope=cgroup:$MEMCG_PATH level=near-oom"
+	done > "$T/v"
+	foom-rank -f --by rss -o pid,start,trigger_ts "$T/v" > "$T/f"
+	start=$(cut -d' ' -f22 "/proc/$big/stat")
+	[ "$(cat "$T/f")" = "$(printf '%s\t%s\t%s\n' "$big" "$start" 1.000 "$big" "$start" 2.000 \
+		"$big" "$start" 3.000)" ]
+}

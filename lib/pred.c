@@ -279,6 +279,28 @@ static double avail_slope(const struct sst *s, const struct point *cur,
 	return (select_k(slope, m, m / 2 - 1) + select_k(slope, m, m / 2)) / 2;
 }
 
+/* Page cache moving from the inactive to the active list lowers avail_kb
+ * while nothing new is charged: a falling avail is news only when
+ * anonymous memory grew over the same window, by more than this share
+ * of the limit (noise of a steady process is far below it). */
+#define PRED_ANON_GROWS_PCT 1.0
+
+static int anon_grows(const struct sst *s, const struct point *cur,
+		      double window, double limit_kb)
+{
+	const struct point *old = NULL;
+
+	for (int i = 0; i < s->n; i++) {
+		if (cur->ts - pt(s, i)->ts > window + 1e-9)
+			break;
+		if (!isnan(pt(s, i)->anon_kb))
+			old = pt(s, i);
+	}
+	if (!old || isnan(cur->anon_kb) || isnan(limit_kb))
+		return 1; /* unknown: let the trend speak */
+	return cur->anon_kb - old->anon_kb > PRED_ANON_GROWS_PCT / 100 * limit_kb;
+}
+
 /* What one sample shows: every field NAN when it cannot be known. */
 struct feat {
 	double limit_kb, use_pct, avail_pct, anon_pct, anon_max_pct, file_kb;
@@ -287,6 +309,7 @@ struct feat {
 	double io_pct, mem_pct, iowait_pct;
 	double eta_s, fill_eta_s;
 	int binding, oom;
+	int anon_grows; /* over the eta window: what makes a falling avail news */
 };
 
 static double pct(double part, double whole)
@@ -400,6 +423,8 @@ static void features(const struct pred *p, const struct sst *s,
 	}
 
 	f->eta_s = NAN;
+	f->anon_grows = anon_grows(s, cur, fmax(c->eta_window_s, 4 * s->ival_s),
+				   f->limit_kb);
 	slope = avail_slope(s, cur, fmax(c->eta_window_s, 4 * s->ival_s));
 	if (slope < 0) {
 		double eta = fmax(cur->avail_kb, 0) / -slope;
@@ -504,7 +529,7 @@ static int raw_level(const struct pred_cfg *c, const struct feat *f,
 		return PRED_NEAR;
 	}
 	lvl = PRED_OK;
-	if (f->eta_s <= c->warn_eta_s) {
+	if (f->eta_s <= c->warn_eta_s && f->anon_grows) {
 		*risk = fmax(*risk, fmin(0.74, 0.5 * c->warn_eta_s /
 					       fmax(f->eta_s, 1e-3)));
 		lvl = PRED_WARN;

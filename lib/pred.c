@@ -279,6 +279,24 @@ static double avail_slope(const struct sst *s, const struct point *cur,
 	return (select_k(slope, m, m / 2 - 1) + select_k(slope, m, m / 2)) / 2;
 }
 
+/* A fill projection holds only while anonymous memory still rises: a
+ * process that allocated at once and now holds leaves a steep average
+ * over the grow window that says nothing of the next seconds.  Rising
+ * means by at least this share of the limit a second over the last half
+ * second (two intervals at least); a 10 MiB/s leak in a 512 MiB cgroup
+ * is twice that. */
+#define PRED_RISING_PCT_PS 1.0
+
+static int anon_rising(const struct sst *s, const struct point *cur,
+		       double limit_kb)
+{
+	const struct point *nw = ref_point(s, cur->ts, fmax(0.5, 2 * s->ival_s));
+
+	return nw && !isnan(nw->anon_kb) && cur->ts > nw->ts &&
+	       (cur->anon_kb - nw->anon_kb) / (cur->ts - nw->ts) >=
+		       PRED_RISING_PCT_PS / 100 * limit_kb;
+}
+
 /* Page cache moving from the inactive to the active list lowers avail_kb
  * while nothing new is charged: a falling avail is news only when
  * anonymous memory grew over the same window, by more than this share
@@ -414,7 +432,8 @@ static void features(const struct pred *p, const struct sst *s,
 			if (!isnan(q->anon_kb) && (!lo || q->anon_kb < lo->anon_kb))
 				lo = q;
 		}
-		if (lo && cur->anon_kb - lo->anon_kb >= f->limit_kb / 100) {
+		if (lo && cur->anon_kb - lo->anon_kb >= f->limit_kb / 100 &&
+		    anon_rising(s, cur, f->limit_kb)) {
 			double g_kbps = (cur->anon_kb - lo->anon_kb) /
 					(cur->ts - lo->ts);
 

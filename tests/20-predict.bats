@@ -175,3 +175,12 @@ levels() {
 	# the trend is still reported
 	grep -q ' eta_s=19.7 ' "$OUT"
 }
+
+@test "a process that allocated at once and holds, beside a filling cache, is not near-oom" {
+	# anon jumps to 31% of the limit and stays; a use-once stream fills
+	# the cache to 99%: the jump's steep average must not read as a fill
+	foom-predict "$P/holdstream.in" > "$OUT"
+	[ "$(levels "$OUT" | grep -c near-oom)" -eq 0 ]
+	[ "$(levels "$OUT" | tail -1)" = warn ]
+	! grep -q 'fill_eta_s=' "$OUT"
+}

@@ -182,5 +182,7 @@ levels() {
 	foom-predict "$P/holdstream.in" > "$OUT"
 	[ "$(levels "$OUT" | grep -c near-oom)" -eq 0 ]
 	[ "$(levels "$OUT" | tail -1)" = warn ]
-	! grep -q 'fill_eta_s=' "$OUT"
+	# projected while it rises (the jump), not once it holds
+	grep -q 'fill_eta_s=' "$OUT"
+	! tail -n 30 "$OUT" | grep -q 'fill_eta_s='
 }

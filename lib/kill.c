@@ -362,25 +362,16 @@ skip:
 /* Members of the process group: every /proc entry whose stat names it. */
 static void collect_group(struct job *j)
 {
-	static char dbuf[32768];
-	long n;
+	static struct proc_iter it;
+	int pid;
 
-	if (lseek(j->c->procfd, 0, SEEK_SET) < 0)
-		return;
-	while ((n = getdents64(j->c->procfd, dbuf, sizeof dbuf)) > 0) {
-		for (long off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(dbuf + off);
-			struct proc_stat st;
-			long pid;
+	proc_iter_start(&it, j->c->procfd);
+	while ((pid = proc_iter_next(&it)) > 0) {
+		struct proc_stat st;
 
-			off += d->d_reclen;
-			if (msg_parse_long(d->d_name, 1, INT32_MAX, &pid) < 0 ||
-			    in_set((int)pid))
-				continue;
-			if (proc_stat(j->c->procfd, (int)pid, &st) == 0 &&
-			    st.pgrp == j->pgrp)
-				add_member(j, (int)pid);
-		}
+		if (!in_set(pid) && proc_stat(j->c->procfd, pid, &st) == 0 &&
+		    st.pgrp == j->pgrp)
+			add_member(j, pid);
 	}
 }
 

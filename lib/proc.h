@@ -75,9 +75,10 @@ struct proc_iter {
 void proc_iter_start(struct proc_iter *it, int procfd);
 int proc_iter_next(struct proc_iter *it);
 
-/* One pread from offset 0, NUL-terminated: enough for the one-record
- * files of a process (stat, oom_score, cgroup), which the kernel hands
- * out whole, at half proc_pread's system calls.  Length, or -1. */
+/* One pread from offset 0, NUL-terminated: enough for the files the
+ * kernel hands out whole in one read (a process's stat, oom_score,
+ * cgroup; seq_file and kernfs files such as meminfo or memory.stat), at
+ * half proc_pread's system calls.  Length, or -1. */
 long proc_pread1(int fd, char *buf, size_t size);
 
 /* /proc/PID/cmdline, NUL separators turned into spaces, cut at size-1

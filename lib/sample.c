@@ -60,21 +60,6 @@ static int open_at(int dirfd, const char *path)
 	return openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 }
 
-/* One pread from offset 0, NUL-terminated: seq_file and kernfs files
- * fill the buffer in one read, so a short read is the end (a second
- * read would only say EOF, at a syscall per file per tick). */
-static ssize_t pread1(int fd, char *b, size_t size)
-{
-	ssize_t n;
-
-	do
-		n = pread(fd, b, size - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n >= 0)
-		b[n] = '\0';
-	return n;
-}
-
 int sample_open_node(int procfd)
 {
 	node.procfd = procfd;
@@ -93,7 +78,7 @@ void sample_tick(void)
 	node.mem_total_kb = -1;
 	node.meminfo[0] = '\0';
 	if (node.meminfo_fd < 0 ||
-	    pread1(node.meminfo_fd, node.meminfo, sizeof node.meminfo) < 0)
+	    proc_pread1(node.meminfo_fd, node.meminfo, sizeof node.meminfo) < 0)
 		return;
 	if (proc_kv(node.meminfo, "MemTotal", &v) == 1)
 		node.mem_total_kb = v;
@@ -192,7 +177,9 @@ static const char *get(struct sampler *s, int i, char *b, size_t size)
 {
 	if (s->fd[i] < 0)
 		return NULL;
-	if (pread1(s->fd[i], b, size) < 0) {
+	/* one pread: seq_file and kernfs files fill the buffer in one
+	 * read, so a short read is the end */
+	if (proc_pread1(s->fd[i], b, size) < 0) {
 		if (errno == ENODEV || errno == ENOENT || errno == ESTALE)
 			s->gone = 1;
 		return NULL;
@@ -581,7 +568,7 @@ static void read_v2(struct sampler *s, struct rec *r)
 		char b[64];
 		long long a;
 
-		if (pread1(s->anc_fd[i], b, sizeof b) > 0 &&
+		if (proc_pread1(s->anc_fd[i], b, sizeof b) > 0 &&
 		    strncmp(b, "max", 3) != 0 && (a = strtoll(b, NULL, 10) / 1024) >= 0 &&
 		    (max < 0 || a < max))
 			max = a;

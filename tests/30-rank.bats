@@ -496,3 +496,80 @@ IN
 	[ "$(cat "$T/f")" = "$(printf '%s\t%s\t%s\n' "$big" "$start" 1.000 "$big" "$start" 2.000 \
 		"$big" "$start" 3.000)" ]
 }
+
+@test "rank -f: fresh evidence triggers, a held level does not; evidence_ts goes to the victim" {
+	printf '%s\n' \
+		'verdict ts=1.000 scope=node level=near-oom fresh=ok evidence_ts=0.000' \
+		'verdict ts=2.000 scope=node level=near-oom fresh=warn evidence_ts=1.000' \
+		'verdict ts=3.000 scope=node level=ok fresh=near-oom evidence_ts=2.100' \
+		'verdict ts=4.000 scope=node level=near-oom' > "$T/in"
+	rank -f -o trigger_ts,evidence_ts,pid "$T/in" > "$T/out"
+	# the held verdicts rank nothing; a verdict without fresh= ranks on level=
+	[ "$(cat "$T/out")" = "$(printf '3.000\t2.100\t320\n4.000\t\t320')" ]
+	printf 'verdict ts=1.000 scope=node level=near-oom fresh=panic\n' > "$T/bad"
+	run rank -f -o pid "$T/bad"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad:1: bad verdict: fresh is not ok, warn, near-oom or oom"* ]]
+}
+
+@test "rank -f: a verdict whose scope was cut is refused, nothing ranked" {
+	printf 'verdict ts=1.000 scope=cgroup:/a level=near-oom cut=scope\n' > "$T/in"
+	run rank -f -o pid "$T/in"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"in:1: bad verdict: its scope was cut: not ranked"* ]]
+	[[ "$output" != *320* ]]
+}
+
+@test "rank -f: 'no candidate' is said once an episode" {
+	for i in 1 2 3; do echo "verdict ts=$i.000 scope=cgroup:/nobody level=near-oom"; done > "$T/in"
+	echo 'verdict ts=4.000 scope=cgroup:/nobody level=ok' >> "$T/in"
+	for i in 5 6; do echo "verdict ts=$i.000 scope=cgroup:/nobody level=near-oom"; done >> "$T/in"
+	rank -f "$T/in" > "$T/out" 2> "$T/err"
+	[ ! -s "$T/out" ]
+	[ "$(grep -c "no candidate in 'cgroup:/nobody'" "$T/err")" -eq 2 ]
+}
+
+@test "rank -f: live, a process that exec's into a protected name is judged by its new name" {
+	memcg_create rename $((64 << 20))
+	cp "$(command -v sleep)" "$T/protectme"
+	mkfifo "$T/go" "$T/verdicts"
+	in_memcg sh -c 'read x < "$0"; exec "$1" 300' "$T/go" "$T/protectme"
+	victim=$PID
+	foom-rank -f --protect 'name=^protectme$' -o pid,comm < "$T/verdicts" > "$T/out" 2> "$T/err" &
+	rpid=$!
+	exec 5> "$T/verdicts"
+	echo "verdict ts=1.000 scope=cgroup:$MEMCG_PATH level=near-oom" >&5
+	for i in $(seq 1 200); do [ -s "$T/out" ] && break; sleep 0.05; done
+	[ "$(cat "$T/out")" = "$(printf '%s\tsh' "$victim")" ]
+	echo go > "$T/go"
+	for i in $(seq 1 200); do [ "$(cat /proc/$victim/comm)" = protectme ] && break; sleep 0.05; done
+	[ "$(cat /proc/$victim/comm)" = protectme ]
+	echo "verdict ts=2.000 scope=cgroup:$MEMCG_PATH level=near-oom" >&5
+	exec 5>&-
+	wait "$rpid" || true
+	# the second scan saw the new name: no candidate, the process kept
+	[ "$(wc -l < "$T/out")" -eq 1 ]
+	grep -q "no candidate in 'cgroup:$MEMCG_PATH'" "$T/err"
+	kill -0 "$victim"
+}
+
+@test "rank | kill: live, a cmdline of control bytes in a pod-long cgroup path cannot evade the kill" {
+	memcg_create evade $((64 << 20))
+	long=kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0123abcd_4567_89ef_0123_456789abcdef.slice/cri-containerd-$(printf '%064d' 7).scope
+	mkdir -p "$MEMCG_DIR/$long"
+	evil=$(head -c 4090 /dev/zero | tr '\0' '\001')
+	bash -c 'echo $$ > "$0/cgroup.procs" && exec -a "$1" sleep 300' "$MEMCG_DIR/$long" "$evil" &
+	victim=$!
+	for i in $(seq 1 100); do
+		grep -q "$long" /proc/$victim/cgroup 2>/dev/null &&
+			[ "$(cat /proc/$victim/comm)" = sleep ] && break
+		sleep 0.05
+	done
+	foom-rank -s "cgroup:$MEMCG_PATH" -k 1 > "$T/victim"
+	[ "$(recio -o pid,cut "$T/victim")" = "$(printf '%s\tcmdline' "$victim")" ]
+	run foom-kill -f --cooldown 0 "$T/victim"
+	rmdir "$MEMCG_DIR/$long" 2>/dev/null || true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" pid=$victim "*" result=killed "* ]]
+	! kill -0 "$victim" 2>/dev/null
+}

@@ -640,6 +640,15 @@ static struct sst *find_scope(struct pred *p, const char *name, double ts,
 	return free_slot;
 }
 
+/* A ts this much older than the scope's last is a duplicate or a record
+ * out of order, and is skipped; further back, the wall clock was stepped
+ * back (NTP steps offsets over 0.128 s), and waiting for it to pass the
+ * last ts again would leave the scope unjudged for as long as the step.
+ * So at most this long of samples is lost to a small step. */
+#define PRED_CLOCK_BACK_S 1.0
+
+enum restart { R_NONE, R_GAP, R_COUNTER, R_CLOCK };
+
 enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			  struct rec *out, int *changed, const char **why)
 {
@@ -647,12 +656,13 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 	static char reason[1024];
 	struct sbuf sb = { reason, 0, sizeof reason };
 	const struct pred_cfg *c = &p->cfg;
-	double g[G_N], ts, gap, risk;
+	double g[G_N], ts, gap, risk, back_s = 0;
 	const char *scope;
 	struct point cur;
 	struct feat f;
 	struct sst *s;
-	int raw, level, restarted = 0;
+	int raw, level;
+	enum restart restarted = R_NONE;
 
 	*why = msg;
 	*changed = 0;
@@ -700,17 +710,27 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			 p->max, scope);
 		return PRED_FULL;
 	}
-	if (ts <= s->last_ts) {
+	if (ts <= s->last_ts && ts > s->last_ts - PRED_CLOCK_BACK_S) {
 		snprintf(msg, sizeof msg, "%s: ts %.3f is not after the last "
 			 "one (%.3f): sample skipped", scope, ts, s->last_ts);
 		return PRED_STALE;
+	}
+	if (ts <= s->last_ts) {
+		/* The clock went back: no rate spans the step.  A held level
+		 * keeps what is left of its hold, as if no time had passed
+		 * across the step. */
+		back_s = s->last_ts - ts;
+		for (int l = 0; l < PRED_NLEVEL; l++)
+			s->seen_ts[l] -= back_s;
+		sst_restart(s);
+		restarted = R_CLOCK;
 	}
 
 	/* A long gap makes old points meaningless as rate references. */
 	gap = c->gap_s > 0 ? c->gap_s : fmax(5 * s->ival_s, 1.0);
 	if (s->n && (s->ival_s > 0 || c->gap_s > 0) && ts - s->last_ts > gap) {
 		sst_restart(s);
-		restarted = 1;
+		restarted = R_GAP;
 	} else if (s->n) {
 		double dt = ts - s->last_ts;
 
@@ -722,7 +742,7 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			sst_restart(s);
 			for (int l = 0; l < PRED_NLEVEL; l++)
 				s->seen_ts[l] = -INFINITY;
-			restarted = 2;
+			restarted = R_COUNTER;
 		}
 
 	features(p, s, &cur, g, &f);
@@ -748,10 +768,13 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 		       pred_level_name(level), ts - s->seen_ts[level], c->hold_s,
 		       now);
 	}
-	if (restarted == 1)
+	if (restarted == R_GAP)
 		sb_add(&sb, "; rates restarted after a gap in the samples");
-	else if (restarted == 2)
+	else if (restarted == R_COUNTER)
 		sb_add(&sb, "; a counter went back (a restart): history cleared");
+	else if (restarted == R_CLOCK)
+		sb_add(&sb, "; the clock went back %.3f s: rates restarted",
+		       back_s);
 
 	*changed = level != s->level;
 	s->level = level;

@@ -120,6 +120,24 @@ levels() {
 	grep 'ts=1700000033.000' "$OUT" | grep -q 'refault_ps=0'
 }
 
+@test "a clock stepped back an hour restarts the rates, not an hour of skips" {
+	# thrash at 1700000000..3, then the clock steps back 3599 s; the
+	# sample at 1699996405 comes twice
+	foom-predict "$P/clock.in" > "$OUT" 2> "$ERR"
+	assert_golden "$P/clock.out" "$OUT"
+	[ "$(grep -c '^verdict ' "$OUT")" -eq 7 ]
+	grep 'ts=1699996404.000' "$OUT" | grep -q 'the clock went back 3599.000 s: rates restarted'
+	# no rate spans the step; the next sample has one, and the level
+	# held from before the step is kept
+	! grep 'ts=1699996404.000' "$OUT" | grep -q refault_ps
+	grep 'ts=1699996404.000' "$OUT" | grep -q 'level=near-oom'
+	grep 'ts=1699996405.000' "$OUT" | grep -q 'refault_ps=4000 '
+	! grep -qE '_ps=-|_pct=-' "$OUT"
+	# the exact duplicate is still skipped
+	[ "$(grep -c 'is not after the last one' "$ERR")" -eq 1 ]
+	grep -q "clock.in:7: cgroup:/app: ts 1699996405.000 is not after the last one" "$ERR"
+}
+
 @test "--max-scopes bounds the table: a new scope past it is warned once" {
 	foom-predict --max-scopes 1 "$P/multi.in" > "$OUT" 2> "$ERR"
 	[ "$(grep -c 'more than 1 scopes at once' "$ERR")" -eq 1 ]

@@ -20,7 +20,8 @@
 
 enum {
 	OPT_LEVEL = 256, OPT_ANON, OPT_BIND, OPT_REFAULT, OPT_IO, OPT_MEM,
-	OPT_FILL, OPT_WARN_ETA, OPT_HOLD, OPT_RATE_WINDOW, OPT_PEAK_WINDOW,
+	OPT_FILL, OPT_WARN_ETA, OPT_HOLD, OPT_RATE_WINDOW, OPT_FRESH_WINDOW,
+	OPT_PEAK_WINDOW,
 	OPT_GROW_WINDOW, OPT_ETA_WINDOW, OPT_GAP, OPT_MAX_SCOPES, OPT_CHANGES,
 	OPT_PASS, OPT_LAST
 };
@@ -55,6 +56,8 @@ static const struct argp_option options[] = {
 	  "Keep a level this long after its cause is gone (10)", 0 },
 	{ "rate-window", OPT_RATE_WINDOW, "SECONDS", 0,
 	  "Counters become rates over this, at least one interval (1)", 0 },
+	{ "fresh-window", OPT_FRESH_WINDOW, "SECONDS", 0,
+	  "fresh= and evidence_ts= rest on no point older than this (1)", 0 },
 	{ "peak-window", OPT_PEAK_WINDOW, "SECONDS", 0,
 	  "Anonymous peaks and limit hits count this long (5)", 0 },
 	{ "grow-window", OPT_GROW_WINDOW, "SECONDS", 0,
@@ -66,7 +69,8 @@ static const struct argp_option options[] = {
 	  "of its intervals, at least 1)", 0 },
 	{ NULL, 0, NULL, 0, "Records:", 4 },
 	{ "changes", OPT_CHANGES, NULL, 0,
-	  "Print a verdict only when its scope's level changes", 0 },
+	  "Print a verdict only when its scope's level or fresh level "
+	  "changes", 0 },
 	{ "pass", OPT_PASS, NULL, 0,
 	  "Print the input records too, in order, each before its verdict", 0 },
 	{ "max-scopes", OPT_MAX_SCOPES, "N", 0,
@@ -108,7 +112,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		opt.val[key - OPT_ANON] = v;
 		break;
 	case OPT_FILL: case OPT_WARN_ETA: case OPT_HOLD: case OPT_RATE_WINDOW:
-	case OPT_PEAK_WINDOW: case OPT_GROW_WINDOW: case OPT_ETA_WINDOW:
+	case OPT_FRESH_WINDOW: case OPT_PEAK_WINDOW: case OPT_GROW_WINDOW: case OPT_ETA_WINDOW:
 	case OPT_GAP:
 		if (msg_parse_double(arg, 0, 86400, &v) < 0)
 			argp_error(state, "'%s' is not a number of seconds (0 to "
@@ -140,6 +144,7 @@ static void config(struct pred_cfg *c)
 		[OPT_WARN_ETA - OPT_ANON] = &c->warn_eta_s,
 		[OPT_HOLD - OPT_ANON] = &c->hold_s,
 		[OPT_RATE_WINDOW - OPT_ANON] = &c->rate_window_s,
+		[OPT_FRESH_WINDOW - OPT_ANON] = &c->fresh_window_s,
 		[OPT_PEAK_WINDOW - OPT_ANON] = &c->peak_window_s,
 		[OPT_GROW_WINDOW - OPT_ANON] = &c->grow_window_s,
 		[OPT_ETA_WINDOW - OPT_ANON] = &c->eta_window_s,

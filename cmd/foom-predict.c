@@ -10,6 +10,8 @@
  * Reading stdin it is a stream stage: memory locked, one verdict out per
  * sample in, flushed, nothing allocated per record.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,31 +28,46 @@ enum {
 	OPT_PASS, OPT_LAST
 };
 
-static const struct argp_option options[] = {
+/* The thresholds that --level sets: their help ends in the defaults of
+ * the three levels, written from pred_cfg_level's own table. */
+static const struct {
+	int key;
+	size_t off;
+	const char *doc;
+} threshold[] = {
+	{ OPT_ANON, offsetof(struct pred_cfg, anon_pct),
+	  "Anonymous share of the limit that squeezes the page cache" },
+	{ OPT_BIND, offsetof(struct pred_cfg, bind_pct),
+	  "Usage share of the limit at which it binds, when no limit-hit "
+	  "counter tells" },
+	{ OPT_REFAULT, offsetof(struct pred_cfg, refault_pct),
+	  "Refaults a second, as % of the page cache left, that show the "
+	  "cache is in use" },
+	{ OPT_IO, offsetof(struct pred_cfg, io_pct),
+	  "PSI io stall, % of the time" },
+	{ OPT_MEM, offsetof(struct pred_cfg, mem_pct),
+	  "PSI memory stall, % of the time" },
+	{ OPT_FILL, offsetof(struct pred_cfg, fill_s),
+	  "Near-oom when anonymous memory, rising, fills the limit within "
+	  "this" },
+	{ OPT_WARN_ETA, offsetof(struct pred_cfg, warn_eta_s),
+	  "Warn when available memory runs out within this" },
+};
+
+static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Sensitivity:", 1 },
 	{ "level", OPT_LEVEL, "LEVEL", 0,
-	  "low, medium (default) or high: how much of the memory may be in "
-	  "use, and how much stall evidence is needed, before near-oom", 0 },
+	  "How much of the memory may be used before acting: low acts "
+	  "earliest, medium (default) suits latency-sensitive services, "
+	  "high acts latest, just before the kernel's OOM killer would", 0 },
 	{ NULL, 0, NULL, 0, "Thresholds (each overrides its --level default):", 2 },
-	{ "anon", OPT_ANON, "PCT", 0,
-	  "Anonymous share of the limit that squeezes the page cache "
-	  "(30; low 50, high 15)", 0 },
-	{ "bind", OPT_BIND, "PCT", 0,
-	  "Usage share of the limit at which it binds, when no limit-hit "
-	  "counter tells (98; low 99, high 95)", 0 },
-	{ "refault", OPT_REFAULT, "PCT", 0,
-	  "Refaults a second, as % of the page cache left, that show the "
-	  "cache is in use (2; low 4, high 1)", 0 },
-	{ "io", OPT_IO, "PCT", 0,
-	  "PSI io stall, % of the time (10; low 20, high 5)", 0 },
-	{ "mem", OPT_MEM, "PCT", 0,
-	  "PSI memory stall, % of the time (10; low 20, high 5)", 0 },
-	{ "fill", OPT_FILL, "SECONDS", 0,
-	  "Near-oom when anonymous memory, rising, fills the limit within "
-	  "this (10; low 5, high 20)", 0 },
-	{ "warn-eta", OPT_WARN_ETA, "SECONDS", 0,
-	  "Warn when available memory runs out within this (30; low 10, "
-	  "high 60)", 0 },
+	{ "anon", OPT_ANON, "PCT", 0, NULL, 0 },
+	{ "bind", OPT_BIND, "PCT", 0, NULL, 0 },
+	{ "refault", OPT_REFAULT, "PCT", 0, NULL, 0 },
+	{ "io", OPT_IO, "PCT", 0, NULL, 0 },
+	{ "mem", OPT_MEM, "PCT", 0, NULL, 0 },
+	{ "fill", OPT_FILL, "SECONDS", 0, NULL, 0 },
+	{ "warn-eta", OPT_WARN_ETA, "SECONDS", 0, NULL, 0 },
 	{ NULL, 0, NULL, 0, "Time:", 3 },
 	{ "hold", OPT_HOLD, "SECONDS", 0,
 	  "Keep a level this long after its cause is gone (10)", 0 },
@@ -157,6 +174,34 @@ static void config(struct pred_cfg *c)
 			*field[i] = opt.val[i];
 }
 
+static double cfg_at(const struct pred_cfg *c, size_t off)
+{
+	double v;
+
+	memcpy(&v, (const char *)c + off, sizeof v);
+	return v;
+}
+
+/* Each threshold's help: what it is, then "(medium; low L, high H)". */
+static void threshold_docs(void)
+{
+	static char doc[sizeof threshold / sizeof *threshold][200];
+	struct pred_cfg lv[3];
+
+	for (int l = 0; l < 3; l++)
+		pred_cfg_level(&lv[l], l);
+	for (size_t t = 0; t < sizeof threshold / sizeof *threshold; t++) {
+		size_t off = threshold[t].off;
+
+		snprintf(doc[t], sizeof doc[t], "%s (%g; low %g, high %g)",
+			 threshold[t].doc, cfg_at(&lv[1], off),
+			 cfg_at(&lv[0], off), cfg_at(&lv[2], off));
+		for (struct argp_option *o = options; o->name || o->doc; o++)
+			if (o->key == threshold[t].key)
+				o->doc = doc[t];
+	}
+}
+
 static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 {
 	const char *why;
@@ -210,6 +255,7 @@ int main(int argc, char **argv)
 	int idx, status, stream;
 
 	msg_init("foom-predict");
+	threshold_docs();
 	argp_parse(&argp, argc, argv, 0, &idx, NULL);
 	config(&cfg);
 	stream = idx == argc;

@@ -92,14 +92,19 @@ const char *pred_level_name(int level)
 
 void pred_cfg_level(struct pred_cfg *c, int level)
 {
-	/* Sensitivity: low, medium, high.  foom-predict(1) gives reasons. */
-	static const double anon[] = { 50, 30, 15 };
-	static const double bind[] = { 99, 98, 95 };
-	static const double refault[] = { 4, 2, 1 };
-	static const double io[] = { 20, 10, 5 };
-	static const double mem[] = { 20, 10, 5 };
-	static const double fill[] = { 2.5, 5, 10 };
-	static const double warn[] = { 10, 30, 60 };
+	/* Sensitivity, FastOOM's memory-usage level: how much of the memory
+	 * may be used before acting.  low acts on the first signs, high
+	 * waits for twice medium's evidence, as late as the livelock allows
+	 * and before the kernel would kill.  Every figure moves one way
+	 * with the level, so low never acts later than medium, nor medium
+	 * than high.  foom-predict(1) gives the reasons. */
+	static const double anon[] = { 15, 30, 50 };
+	static const double bind[] = { 95, 98, 99 };
+	static const double refault[] = { 1, 2, 4 };
+	static const double io[] = { 5, 10, 20 };
+	static const double mem[] = { 5, 10, 20 };
+	static const double fill[] = { 10, 5, 2.5 };
+	static const double warn[] = { 60, 30, 10 };
 
 	if (level < 0 || level > 2)
 		level = 1;

@@ -145,12 +145,36 @@ verdicts() {
 	tail -1 "$OUT" | grep -q 'a kill would not cure'
 }
 
-@test "--level moves the thresholds: low ok, medium warn, high near-oom" {
+@test "--level moves the thresholds: low near-oom, medium warn, high ok" {
+	# low acts earliest, high latest (FastOOM's memory-usage level)
 	for l in low medium high; do
 		foom-predict --level "$l" "$P/sens.in" > "$OUT"
 		assert_golden "$P/sens-$l.out" "$OUT"
 	done
-	[ "$(foom-predict --level high --refault 5 "$P/sens.in" | levels | tail -1)" = warn ]
+	[ "$(levels "$P/sens-low.out" | tail -1)" = near-oom ]
+	[ "$(levels "$P/sens-medium.out" | tail -1)" = warn ]
+	[ "$(levels "$P/sens-high.out" | tail -1)" = ok ]
+	[ "$(foom-predict --level low --refault 5 "$P/sens.in" | levels | tail -1)" = warn ]
+}
+
+@test "--help and the man page give the same defaults of every level" {
+	local opt name help man
+	foom-predict --help | tr -s ' \n' '  ' > "$BATS_TEST_TMPDIR/help"
+	for opt in anon bind refault io mem fill warn-eta; do
+		help=$(grep -o -- "--$opt=[A-Z]* [^(]*([0-9.]*; low [0-9.]*, high [0-9.]*)" "$BATS_TEST_TMPDIR/help" |
+			sed 's/.*(\([0-9.]*\); low \([0-9.]*\), high \([0-9.]*\))/\1 \2 \3/')
+		name=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+		man=$(awk -v b=".BI \\\\-\\\\-$name= " '
+			found { print; exit }
+			index($0, b) == 1 { found = 1 }' "$TOP/man/foom-predict.1" |
+			sed -n 's/^\([0-9.]*\) (low \([0-9.]*\), high \([0-9.]*\)).*/\1 \2 \3/p')
+		echo "--$opt: help '$help', man '$man'"
+		[ -n "$help" ]
+		[ "$help" = "$man" ]
+	done
+	# low acts earliest: the smaller share, the longer horizon
+	[[ "$(cat "$BATS_TEST_TMPDIR/help")" == *"(30; low 15, high 50)"* ]]
+	[[ "$(cat "$BATS_TEST_TMPDIR/help")" == *"(5; low 10, high 2.5)"* ]]
 }
 
 @test "each threshold has its own option: --anon over the level" {

@@ -30,6 +30,7 @@ setup() {
 # end, 10 fresh clear after it, 11 level clear after it, then the rules.
 row() {
 	awk -v l="$1" -v n="$2" '
+		NF == 0 || $1 == "order" { in_l = 0 }
 		$1 == "level" { in_l = $2 == l; next }
 		in_l && $1 == n' "$EVAL"
 }
@@ -83,6 +84,26 @@ row() {
 			if (lclear != "-" && lclear + 0 <= clear + 0) exit 1
 		}'
 	done
+}
+
+@test "sensitivity: low acts first, high last, still before the kernel's OOM kill" {
+	local n lo me hi koom
+	sed -n '/^order$/,$p' "$EVAL"
+	for n in $(trace_names); do
+		[ "$(row medium "$n" | awk '{ print $2 }')" = kill ] || continue
+		lo=$(row low "$n" | awk '{ print $6 }')
+		me=$(row medium "$n" | awk '{ print $6 }')
+		hi=$(row high "$n" | awk '{ print $6 }')
+		koom=$(row high "$n" | awk '{ print $4 }')
+		echo "$n: low $lo medium $me high $hi kernel $koom"
+		[ "$lo" != - ] && [ "$me" != - ] && [ "$hi" != - ]
+		awk -v lo="$lo" -v me="$me" -v hi="$hi" -v k="$koom" 'BEGIN {
+			exit !(lo + 0 <= me + 0 && me + 0 <= hi + 0 && (k == "-" || hi + 0 < k + 0))
+		}'
+	done
+	# the eval's own table agrees
+	grep -Eq '^summary order .*: ([0-9]+)/\1 livelocks' "$EVAL"
+	! sed -n '/^order$/,$p' "$EVAL" | grep -q BROKEN
 }
 
 @test "the node scope of the same recordings stays clear of near-oom" {

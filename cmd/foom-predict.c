@@ -10,6 +10,8 @@
  * Reading stdin it is a stream stage: memory locked, one verdict out per
  * sample in, flushed, nothing allocated per record.
  */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,41 +22,59 @@
 
 enum {
 	OPT_LEVEL = 256, OPT_ANON, OPT_BIND, OPT_REFAULT, OPT_IO, OPT_MEM,
-	OPT_FILL, OPT_WARN_ETA, OPT_HOLD, OPT_RATE_WINDOW, OPT_PEAK_WINDOW,
+	OPT_FILL, OPT_WARN_ETA, OPT_HOLD, OPT_RATE_WINDOW, OPT_FRESH_WINDOW,
+	OPT_PEAK_WINDOW,
 	OPT_GROW_WINDOW, OPT_ETA_WINDOW, OPT_GAP, OPT_MAX_SCOPES, OPT_CHANGES,
 	OPT_PASS, OPT_LAST
 };
 
-static const struct argp_option options[] = {
+/* The thresholds that --level sets: their help ends in the defaults of
+ * the three levels, written from pred_cfg_level's own table. */
+static const struct {
+	int key;
+	size_t off;
+	const char *doc;
+} threshold[] = {
+	{ OPT_ANON, offsetof(struct pred_cfg, anon_pct),
+	  "Anonymous share of the limit that squeezes the page cache" },
+	{ OPT_BIND, offsetof(struct pred_cfg, bind_pct),
+	  "Usage share of the limit at which it binds, when no limit-hit "
+	  "counter tells" },
+	{ OPT_REFAULT, offsetof(struct pred_cfg, refault_pct),
+	  "Refaults a second, as % of the page cache left, that show the "
+	  "cache is in use" },
+	{ OPT_IO, offsetof(struct pred_cfg, io_pct),
+	  "PSI io stall, % of the time" },
+	{ OPT_MEM, offsetof(struct pred_cfg, mem_pct),
+	  "PSI memory stall, % of the time" },
+	{ OPT_FILL, offsetof(struct pred_cfg, fill_s),
+	  "Near-oom when anonymous memory, rising, fills the limit within "
+	  "this" },
+	{ OPT_WARN_ETA, offsetof(struct pred_cfg, warn_eta_s),
+	  "Warn when available memory runs out within this" },
+};
+
+static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Sensitivity:", 1 },
 	{ "level", OPT_LEVEL, "LEVEL", 0,
-	  "low, medium (default) or high: how much of the memory may be in "
-	  "use, and how much stall evidence is needed, before near-oom", 0 },
+	  "How much of the memory may be used before acting: low acts "
+	  "earliest, medium (default) suits latency-sensitive services, "
+	  "high acts latest, just before the kernel's OOM killer would", 0 },
 	{ NULL, 0, NULL, 0, "Thresholds (each overrides its --level default):", 2 },
-	{ "anon", OPT_ANON, "PCT", 0,
-	  "Anonymous share of the limit that squeezes the page cache "
-	  "(30; low 50, high 15)", 0 },
-	{ "bind", OPT_BIND, "PCT", 0,
-	  "Usage share of the limit at which it binds, when no limit-hit "
-	  "counter tells (98; low 99, high 95)", 0 },
-	{ "refault", OPT_REFAULT, "PCT", 0,
-	  "Refaults a second, as % of the page cache left, that show the "
-	  "cache is in use (2; low 4, high 1)", 0 },
-	{ "io", OPT_IO, "PCT", 0,
-	  "PSI io stall, % of the time (10; low 20, high 5)", 0 },
-	{ "mem", OPT_MEM, "PCT", 0,
-	  "PSI memory stall, % of the time (10; low 20, high 5)", 0 },
-	{ "fill", OPT_FILL, "SECONDS", 0,
-	  "Near-oom when anonymous memory, rising, fills the limit within "
-	  "this (10; low 5, high 20)", 0 },
-	{ "warn-eta", OPT_WARN_ETA, "SECONDS", 0,
-	  "Warn when available memory runs out within this (30; low 10, "
-	  "high 60)", 0 },
+	{ "anon", OPT_ANON, "PCT", 0, NULL, 0 },
+	{ "bind", OPT_BIND, "PCT", 0, NULL, 0 },
+	{ "refault", OPT_REFAULT, "PCT", 0, NULL, 0 },
+	{ "io", OPT_IO, "PCT", 0, NULL, 0 },
+	{ "mem", OPT_MEM, "PCT", 0, NULL, 0 },
+	{ "fill", OPT_FILL, "SECONDS", 0, NULL, 0 },
+	{ "warn-eta", OPT_WARN_ETA, "SECONDS", 0, NULL, 0 },
 	{ NULL, 0, NULL, 0, "Time:", 3 },
 	{ "hold", OPT_HOLD, "SECONDS", 0,
 	  "Keep a level this long after its cause is gone (10)", 0 },
 	{ "rate-window", OPT_RATE_WINDOW, "SECONDS", 0,
 	  "Counters become rates over this, at least one interval (1)", 0 },
+	{ "fresh-window", OPT_FRESH_WINDOW, "SECONDS", 0,
+	  "fresh= and evidence_ts= rest on no point older than this (1)", 0 },
 	{ "peak-window", OPT_PEAK_WINDOW, "SECONDS", 0,
 	  "Anonymous peaks and limit hits count this long (5)", 0 },
 	{ "grow-window", OPT_GROW_WINDOW, "SECONDS", 0,
@@ -66,7 +86,8 @@ static const struct argp_option options[] = {
 	  "of its intervals, at least 1)", 0 },
 	{ NULL, 0, NULL, 0, "Records:", 4 },
 	{ "changes", OPT_CHANGES, NULL, 0,
-	  "Print a verdict only when its scope's level changes", 0 },
+	  "Print a verdict only when its scope's level or fresh level "
+	  "changes", 0 },
 	{ "pass", OPT_PASS, NULL, 0,
 	  "Print the input records too, in order, each before its verdict", 0 },
 	{ "max-scopes", OPT_MAX_SCOPES, "N", 0,
@@ -108,7 +129,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		opt.val[key - OPT_ANON] = v;
 		break;
 	case OPT_FILL: case OPT_WARN_ETA: case OPT_HOLD: case OPT_RATE_WINDOW:
-	case OPT_PEAK_WINDOW: case OPT_GROW_WINDOW: case OPT_ETA_WINDOW:
+	case OPT_FRESH_WINDOW: case OPT_PEAK_WINDOW: case OPT_GROW_WINDOW: case OPT_ETA_WINDOW:
 	case OPT_GAP:
 		if (msg_parse_double(arg, 0, 86400, &v) < 0)
 			argp_error(state, "'%s' is not a number of seconds (0 to "
@@ -140,6 +161,7 @@ static void config(struct pred_cfg *c)
 		[OPT_WARN_ETA - OPT_ANON] = &c->warn_eta_s,
 		[OPT_HOLD - OPT_ANON] = &c->hold_s,
 		[OPT_RATE_WINDOW - OPT_ANON] = &c->rate_window_s,
+		[OPT_FRESH_WINDOW - OPT_ANON] = &c->fresh_window_s,
 		[OPT_PEAK_WINDOW - OPT_ANON] = &c->peak_window_s,
 		[OPT_GROW_WINDOW - OPT_ANON] = &c->grow_window_s,
 		[OPT_ETA_WINDOW - OPT_ANON] = &c->eta_window_s,
@@ -150,6 +172,34 @@ static void config(struct pred_cfg *c)
 	for (int i = 0; i < OPT_LAST - OPT_ANON; i++)
 		if (opt.set[i] && field[i])
 			*field[i] = opt.val[i];
+}
+
+static double cfg_at(const struct pred_cfg *c, size_t off)
+{
+	double v;
+
+	memcpy(&v, (const char *)c + off, sizeof v);
+	return v;
+}
+
+/* Each threshold's help: what it is, then "(medium; low L, high H)". */
+static void threshold_docs(void)
+{
+	static char doc[sizeof threshold / sizeof *threshold][200];
+	struct pred_cfg lv[3];
+
+	for (int l = 0; l < 3; l++)
+		pred_cfg_level(&lv[l], l);
+	for (size_t t = 0; t < sizeof threshold / sizeof *threshold; t++) {
+		size_t off = threshold[t].off;
+
+		snprintf(doc[t], sizeof doc[t], "%s (%g; low %g, high %g)",
+			 threshold[t].doc, cfg_at(&lv[1], off),
+			 cfg_at(&lv[0], off), cfg_at(&lv[2], off));
+		for (struct argp_option *o = options; o->name || o->doc; o++)
+			if (o->key == threshold[t].key)
+				o->doc = doc[t];
+	}
 }
 
 static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
@@ -205,6 +255,7 @@ int main(int argc, char **argv)
 	int idx, status, stream;
 
 	msg_init("foom-predict");
+	threshold_docs();
 	argp_parse(&argp, argc, argv, 0, &idx, NULL);
 	config(&cfg);
 	stream = idx == argc;

@@ -72,7 +72,7 @@ struct sst {
 	int n, head;            /* ring: head is the newest point */
 	struct point ring[PRED_RING];
 	double seen_ts[PRED_NLEVEL]; /* last ts the raw level reached L */
-	int level;              /* of the last verdict, -1 before it */
+	int level, fresh;       /* of the last verdict, -1 before it */
 };
 
 struct pred {
@@ -92,14 +92,19 @@ const char *pred_level_name(int level)
 
 void pred_cfg_level(struct pred_cfg *c, int level)
 {
-	/* Sensitivity: low, medium, high.  foom-predict(1) gives reasons. */
-	static const double anon[] = { 50, 30, 15 };
-	static const double bind[] = { 99, 98, 95 };
-	static const double refault[] = { 4, 2, 1 };
-	static const double io[] = { 20, 10, 5 };
-	static const double mem[] = { 20, 10, 5 };
-	static const double fill[] = { 2.5, 5, 10 };
-	static const double warn[] = { 10, 30, 60 };
+	/* Sensitivity, FastOOM's memory-usage level: how much of the memory
+	 * may be used before acting.  low acts on the first signs, high
+	 * waits for twice medium's evidence, as late as the livelock allows
+	 * and before the kernel would kill.  Every figure moves one way
+	 * with the level, so low never acts later than medium, nor medium
+	 * than high.  foom-predict(1) gives the reasons. */
+	static const double anon[] = { 15, 30, 50 };
+	static const double bind[] = { 95, 98, 99 };
+	static const double refault[] = { 1, 2, 4 };
+	static const double io[] = { 5, 10, 20 };
+	static const double mem[] = { 5, 10, 20 };
+	static const double fill[] = { 10, 5, 2.5 };
+	static const double warn[] = { 60, 30, 10 };
 
 	if (level < 0 || level > 2)
 		level = 1;
@@ -113,6 +118,7 @@ void pred_cfg_level(struct pred_cfg *c, int level)
 		.warn_eta_s = warn[level],
 		.hold_s = 10,
 		.rate_window_s = 1,
+		.fresh_window_s = 1,
 		.peak_window_s = 5,
 		.grow_window_s = 2,
 		.eta_window_s = 10,
@@ -131,6 +137,7 @@ struct pred *pred_new(const struct pred_cfg *cfg, int max_scopes)
 	p->max = max_scopes;
 	w = fmax(fmax(cfg->rate_window_s, cfg->peak_window_s),
 		 fmax(cfg->grow_window_s, cfg->eta_window_s));
+	w = fmax(w, cfg->fresh_window_s);
 	p->step_s = w / (PRED_RING - 8);
 	return p;
 }
@@ -160,6 +167,7 @@ static void sst_init(struct sst *s, const char *name, int node)
 	for (int l = 0; l < PRED_NLEVEL; l++)
 		s->seen_ts[l] = -INFINITY;
 	s->level = -1;
+	s->fresh = -1;
 }
 
 /* i-th newest stored point (0: the newest). */
@@ -288,10 +296,12 @@ static double avail_slope(const struct sst *s, const struct point *cur,
 #define PRED_RISING_PCT_PS 1.0
 
 static int anon_rising(const struct sst *s, const struct point *cur,
-		       double limit_kb)
+		       double window, double limit_kb, double *from_ts)
 {
-	const struct point *nw = ref_point(s, cur->ts, fmax(0.5, 2 * s->ival_s));
+	const struct point *nw = ref_point(s, cur->ts, window);
 
+	if (nw && nw->ts < *from_ts)
+		*from_ts = nw->ts;
 	return nw && !isnan(nw->anon_kb) && cur->ts > nw->ts &&
 	       (cur->anon_kb - nw->anon_kb) / (cur->ts - nw->ts) >=
 		       PRED_RISING_PCT_PS / 100 * limit_kb;
@@ -304,13 +314,15 @@ static int anon_rising(const struct sst *s, const struct point *cur,
 #define PRED_ANON_GROWS_PCT 1.0
 
 static int anon_grows(const struct sst *s, const struct point *cur,
-		      double window, double limit_kb)
+		      double window, double limit_kb, double *from_ts)
 {
 	const struct point *old = NULL;
 
 	for (int i = 0; i < s->n; i++) {
 		if (cur->ts - pt(s, i)->ts > window + 1e-9)
 			break;
+		if (pt(s, i)->ts < *from_ts)
+			*from_ts = pt(s, i)->ts;
 		if (!isnan(pt(s, i)->anon_kb))
 			old = pt(s, i);
 	}
@@ -318,6 +330,11 @@ static int anon_grows(const struct sst *s, const struct point *cur,
 		return 1; /* unknown: let the trend speak */
 	return cur->anon_kb - old->anon_kb > PRED_ANON_GROWS_PCT / 100 * limit_kb;
 }
+
+/* The windows one judgement looks back over, in seconds. */
+struct win {
+	double rate_s, peak_s, grow_s, eta_s, rising_s;
+};
 
 /* What one sample shows: every field NAN when it cannot be known. */
 struct feat {
@@ -328,6 +345,8 @@ struct feat {
 	double eta_s, fill_eta_s;
 	int binding, oom;
 	int anon_grows; /* over the eta window: what makes a falling avail news */
+	double peak_s;  /* the window of anon_max_pct */
+	double from_ts; /* the oldest point any figure here rests on */
 };
 
 static double pct(double part, double whole)
@@ -335,14 +354,26 @@ static double pct(double part, double whole)
 	return whole > 0 ? 100.0 * part / whole : NAN;
 }
 
+/* Note that the figures rest on point q too. */
+static void rests_on(struct feat *f, const struct point *q)
+{
+	if (q && q->ts < f->from_ts)
+		f->from_ts = q->ts;
+}
+
 static void features(const struct pred *p, const struct sst *s,
 		     const struct point *cur, const double *g,
-		     struct feat *f)
+		     const struct win *w, struct feat *f)
 {
 	const struct pred_cfg *c = &p->cfg;
-	const struct point *rr = ref_point(s, cur->ts, c->rate_window_s);
-	const struct point *pr = ref_point(s, cur->ts, c->peak_window_s);
+	const struct point *rr = ref_point(s, cur->ts, w->rate_s);
+	const struct point *pr = ref_point(s, cur->ts, w->peak_s);
 	double limit = g[G_LIMIT], slope, cache_kb;
+
+	f->from_ts = cur->ts;
+	f->peak_s = w->peak_s;
+	rests_on(f, rr);
+	rests_on(f, pr);
 
 	if (!s->node && !isnan(g[G_HIGH]) && g[G_HIGH] > 0 &&
 	    (isnan(limit) || g[G_HIGH] < limit))
@@ -421,9 +452,10 @@ static void features(const struct pred *p, const struct sst *s,
 	 * a rise under 1% of the limit is noise. */
 	f->fill_eta_s = NAN;
 	if (!isnan(cur->anon_kb) && !isnan(f->limit_kb)) {
-		const struct point *gr = ref_point(s, cur->ts, c->grow_window_s);
+		const struct point *gr = ref_point(s, cur->ts, w->grow_s);
 		const struct point *lo = NULL;
 
+		rests_on(f, gr);
 		for (int i = 0; gr && i < s->n; i++) {
 			const struct point *q = pt(s, i);
 
@@ -433,7 +465,7 @@ static void features(const struct pred *p, const struct sst *s,
 				lo = q;
 		}
 		if (lo && cur->anon_kb - lo->anon_kb >= f->limit_kb / 100 &&
-		    anon_rising(s, cur, f->limit_kb)) {
+		    anon_rising(s, cur, w->rising_s, f->limit_kb, &f->from_ts)) {
 			double g_kbps = (cur->anon_kb - lo->anon_kb) /
 					(cur->ts - lo->ts);
 
@@ -442,9 +474,9 @@ static void features(const struct pred *p, const struct sst *s,
 	}
 
 	f->eta_s = NAN;
-	f->anon_grows = anon_grows(s, cur, fmax(c->eta_window_s, 4 * s->ival_s),
-				   f->limit_kb);
-	slope = avail_slope(s, cur, fmax(c->eta_window_s, 4 * s->ival_s));
+	/* The trend fit reads the points anon_grows has just visited. */
+	f->anon_grows = anon_grows(s, cur, w->eta_s, f->limit_kb, &f->from_ts);
+	slope = avail_slope(s, cur, w->eta_s);
 	if (slope < 0) {
 		double eta = fmax(cur->avail_kb, 0) / -slope;
 
@@ -507,6 +539,21 @@ static int evidence(const struct pred_cfg *c, const struct feat *f,
 	return n;
 }
 
+/* Is the anonymous share judged (the highest over the peak window) not
+ * what the scope holds now, as it reads in whole percents?  Then the
+ * words say both: the owner of the peak may be gone. */
+static int anon_peaked(const struct feat *f)
+{
+	return !isnan(f->anon_pct) && lround(f->anon_max_pct) != lround(f->anon_pct);
+}
+
+static void peak_note(const struct feat *f, struct sbuf *why)
+{
+	if (anon_peaked(f))
+		sb_add(why, " at its peak in the last %g s, %.0f%% now",
+		       f->peak_s, f->anon_pct);
+}
+
 static int raw_level(const struct pred_cfg *c, const struct feat *f,
 		     double *risk, struct sbuf *why)
 {
@@ -542,8 +589,14 @@ static int raw_level(const struct pred_cfg *c, const struct feat *f,
 		return PRED_OK;
 	}
 	if (cc >= 1) {
-		sb_add(why, "anonymous memory holds %.0f%% of the limit and "
-		       "squeezes the page cache: ", f->anon_max_pct);
+		if (anon_peaked(f))
+			sb_add(why, "anonymous memory reached %.0f%% of the limit "
+			       "in the last %g s (%.0f%% now) and squeezes the "
+			       "page cache: ", f->anon_max_pct, f->peak_s,
+			       f->anon_pct);
+		else
+			sb_add(why, "anonymous memory holds %.0f%% of the limit "
+			       "and squeezes the page cache: ", f->anon_max_pct);
 		evidence(c, f, why);
 		return PRED_NEAR;
 	}
@@ -554,14 +607,17 @@ static int raw_level(const struct pred_cfg *c, const struct feat *f,
 		lvl = PRED_WARN;
 	}
 	if (f->binding && a >= 1) {
-		sb_add(why, "at the limit with %.0f%% anonymous memory, the page "
-		       "cache is reclaimed", f->anon_max_pct);
+		sb_add(why, "at the limit with %.0f%% anonymous memory",
+		       f->anon_max_pct);
+		peak_note(f, why);
+		sb_add(why, ", the page cache is reclaimed");
 		if (s > 0)
 			sb_add(why, " with little stall yet");
 		lvl = PRED_WARN;
 	} else if (cc >= 2.0 / 3) {
-		sb_add(why, "pressure builds: %.0f%% anonymous, %.0f%% of the "
-		       "limit in use", f->anon_max_pct, f->use_pct);
+		sb_add(why, "pressure builds: %.0f%% anonymous", f->anon_max_pct);
+		peak_note(f, why);
+		sb_add(why, ", %.0f%% of the limit in use", f->use_pct);
 		lvl = PRED_WARN;
 	} else if (lvl == PRED_WARN) {
 		sb_add(why, "available memory falls: gone in %.1f s at this "
@@ -587,10 +643,19 @@ static void add_num(struct rec *out, const char *key, double v, int prec)
 		rec_add_fix(out, key, v, prec);
 }
 
+/* The two judgements of one sample: on every window (the shown level
+ * rests on it), and on the fresh window alone (what triggers). */
+struct judged {
+	struct feat f, ff;
+	int level, fresh;
+	double risk;
+};
+
 static void write_verdict(const struct rec *in, const struct sst *s,
-			  const struct feat *f, int level, double risk,
-			  const char *reason, struct rec *out)
+			  const struct judged *j, const char *reason,
+			  struct rec *out)
 {
+	const struct feat *f = &j->f;
 	const char *cg = rec_get(in, "cgroup");
 
 	rec_reset(out, "verdict");
@@ -598,8 +663,10 @@ static void write_verdict(const struct rec *in, const struct sst *s,
 	rec_add(out, "scope", s->name);
 	if (cg)
 		rec_add(out, "cgroup", cg);
-	rec_add(out, "level", pred_level_name(level));
-	rec_add_fix(out, "risk", risk, 2);
+	rec_add(out, "level", pred_level_name(j->level));
+	rec_add(out, "fresh", pred_level_name(j->fresh));
+	rec_add_fix(out, "evidence_ts", j->ff.from_ts, 3);
+	rec_add_fix(out, "risk", j->risk, 2);
 	add_num(out, "eta_s", f->eta_s, 1);
 	rec_add(out, "reason", reason);
 	add_num(out, "avail_pct", f->avail_pct, 1);
@@ -640,19 +707,31 @@ static struct sst *find_scope(struct pred *p, const char *name, double ts,
 	return free_slot;
 }
 
+/* A ts this much older than the scope's last is a duplicate or a record
+ * out of order, and is skipped; further back, the wall clock was stepped
+ * back (NTP steps offsets over 0.128 s), and waiting for it to pass the
+ * last ts again would leave the scope unjudged for as long as the step.
+ * So at most this long of samples is lost to a small step. */
+#define PRED_CLOCK_BACK_S 1.0
+
+enum restart { R_NONE, R_GAP, R_COUNTER, R_CLOCK };
+
 enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			  struct rec *out, int *changed, const char **why)
 {
 	static char msg[PRED_NAME_MAX + 160];
-	static char reason[1024];
+	static char reason[2048], fresh_why[1024];
+	static struct judged j;
 	struct sbuf sb = { reason, 0, sizeof reason };
+	struct sbuf fsb = { fresh_why, 0, sizeof fresh_why };
 	const struct pred_cfg *c = &p->cfg;
-	double g[G_N], ts, gap, risk;
+	double g[G_N], ts, gap, frisk, back_s = 0;
+	struct win w, fw;
 	const char *scope;
 	struct point cur;
-	struct feat f;
 	struct sst *s;
-	int raw, level, restarted = 0;
+	int raw, raw_all, level;
+	enum restart restarted = R_NONE;
 
 	*why = msg;
 	*changed = 0;
@@ -700,17 +779,27 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			 p->max, scope);
 		return PRED_FULL;
 	}
-	if (ts <= s->last_ts) {
+	if (ts <= s->last_ts && ts > s->last_ts - PRED_CLOCK_BACK_S) {
 		snprintf(msg, sizeof msg, "%s: ts %.3f is not after the last "
 			 "one (%.3f): sample skipped", scope, ts, s->last_ts);
 		return PRED_STALE;
+	}
+	if (ts <= s->last_ts) {
+		/* The clock went back: no rate spans the step.  A held level
+		 * keeps what is left of its hold, as if no time had passed
+		 * across the step. */
+		back_s = s->last_ts - ts;
+		for (int l = 0; l < PRED_NLEVEL; l++)
+			s->seen_ts[l] -= back_s;
+		sst_restart(s);
+		restarted = R_CLOCK;
 	}
 
 	/* A long gap makes old points meaningless as rate references. */
 	gap = c->gap_s > 0 ? c->gap_s : fmax(5 * s->ival_s, 1.0);
 	if (s->n && (s->ival_s > 0 || c->gap_s > 0) && ts - s->last_ts > gap) {
 		sst_restart(s);
-		restarted = 1;
+		restarted = R_GAP;
 	} else if (s->n) {
 		double dt = ts - s->last_ts;
 
@@ -722,15 +811,43 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			sst_restart(s);
 			for (int l = 0; l < PRED_NLEVEL; l++)
 				s->seen_ts[l] = -INFINITY;
-			restarted = 2;
+			restarted = R_COUNTER;
 		}
 
-	features(p, s, &cur, g, &f);
+	w = (struct win){
+		.rate_s = c->rate_window_s,
+		.peak_s = c->peak_window_s,
+		.grow_s = c->grow_window_s,
+		.eta_s = fmax(c->eta_window_s, 4 * s->ival_s),
+		.rising_s = fmax(0.5, 2 * s->ival_s),
+	};
+	/* Fresh evidence: no window longer than the fresh one, so no point
+	 * older than that (or than the previous sample, when samples are
+	 * further apart) speaks. */
+	fw = (struct win){
+		.rate_s = fmin(w.rate_s, c->fresh_window_s),
+		.peak_s = fmin(w.peak_s, c->fresh_window_s),
+		.grow_s = fmin(w.grow_s, c->fresh_window_s),
+		.eta_s = fmin(w.eta_s, c->fresh_window_s),
+		.rising_s = fmin(w.rising_s, c->fresh_window_s),
+	};
+	features(p, s, &cur, g, &w, &j.f);
+	features(p, s, &cur, g, &fw, &j.ff);
 	if (!s->n || ts - pt(s, 0)->ts >= p->step_s)
 		push(s, &cur);
 	s->last_ts = ts;
 
-	raw = raw_level(c, &f, &risk, &sb);
+	raw_all = raw_level(c, &j.f, &j.risk, &sb);
+	j.fresh = raw_level(c, &j.ff, &frisk, &fsb);
+	/* The shown level is never below the fresh one (a rise over the
+	 * fresh window alone can be steeper than over the grow window). */
+	raw = raw_all;
+	if (j.fresh > raw_all) {
+		raw = j.fresh;
+		j.risk = fmax(j.risk, frisk);
+		sb.len = 0;
+		sb_add(&sb, "%s", fresh_why);
+	}
 	for (int l = 0; l <= raw; l++)
 		s->seen_ts[l] = ts;
 	level = raw;
@@ -739,22 +856,28 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			level = l;
 			break;
 		}
+	j.level = level;
 	if (level > raw) {
-		char now[sizeof reason];
-
-		snprintf(now, sizeof now, "%s", reason);
 		sb.len = 0;
-		sb_add(&sb, "held: %s %.1f s ago, kept for %g s; now: %s",
-		       pred_level_name(level), ts - s->seen_ts[level], c->hold_s,
-		       now);
+		sb_add(&sb, "held: %s %.1f s ago, kept for %g s; fresh evidence "
+		       "(last %g s): %s, %s", pred_level_name(level),
+		       ts - s->seen_ts[level], c->hold_s, c->fresh_window_s,
+		       pred_level_name(j.fresh), fresh_why);
+	} else if (j.fresh != level) {
+		sb_add(&sb, "; fresh evidence (last %g s): %s, %s",
+		       c->fresh_window_s, pred_level_name(j.fresh), fresh_why);
 	}
-	if (restarted == 1)
+	if (restarted == R_GAP)
 		sb_add(&sb, "; rates restarted after a gap in the samples");
-	else if (restarted == 2)
+	else if (restarted == R_COUNTER)
 		sb_add(&sb, "; a counter went back (a restart): history cleared");
+	else if (restarted == R_CLOCK)
+		sb_add(&sb, "; the clock went back %.3f s: rates restarted",
+		       back_s);
 
-	*changed = level != s->level;
+	*changed = level != s->level || j.fresh != s->fresh;
 	s->level = level;
-	write_verdict(in, s, &f, level, risk, reason, out);
+	s->fresh = j.fresh;
+	write_verdict(in, s, &j, reason, out);
 	return PRED_VERDICT;
 }

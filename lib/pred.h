@@ -29,6 +29,7 @@ struct pred_cfg {
 	double warn_eta_s;    /* warn: available memory gone within */
 	double hold_s;        /* a level is kept this long after its cause */
 	double rate_window_s; /* counters become rates over this */
+	double fresh_window_s; /* the longest window of the fresh level */
 	double peak_window_s; /* peaks of anon and limit hits over this */
 	double grow_window_s; /* the anonymous rise is measured over this */
 	double eta_window_s;  /* the trend of avail_kb is fitted over this */

@@ -17,16 +17,83 @@ levels() {
 	sed -n 's/^verdict .* level=\([a-z-]*\) .*/\1/p' "$@"
 }
 
+# verdicts FILE: "ts level fresh evidence_ts" of each verdict, one a line.
+verdicts() {
+	awk '$1 == "verdict" {
+		split("", v)
+		for (i = 2; i <= NF; i++)
+			if ((n = index($i, "=")) && !((k = substr($i, 1, n - 1)) in v))
+				v[k] = substr($i, n + 1)
+		print v["ts"], v["level"], v["fresh"], v["evidence_ts"]
+	}' "$@"
+}
+
+@test "a kill gives the memory back: fresh falls within its window, level stays held" {
+	# a 790 MiB hog squeezes the cache; at 3 s it is killed (anonymous
+	# memory 1%, no more limit hits), the reader refaults for a second
+	foom-predict "$P/kill.in" > "$OUT"
+	verdicts "$OUT" > "$BATS_TEST_TMPDIR/v"
+	cat "$BATS_TEST_TMPDIR/v"
+	# before the kill: near-oom on fresh evidence too
+	awk '$1 >= 1700000000.25 && $1 < 1700000003 && $3 != "near-oom" { exit 1 }' "$BATS_TEST_TMPDIR/v"
+	# one fresh window after it: the shown level is held, fresh is ok,
+	# and the evidence is all from after the kill
+	awk '$1 >= 1700000004 && ($2 != "near-oom" || $3 != "ok" || $4 < 1700000003) { exit 1 }
+	     END { if (NR != 29) exit 1 }' "$BATS_TEST_TMPDIR/v"
+	# the words: held, and what the scope shows now (not the 78% peak)
+	grep 'ts=1700000005.000 ' "$OUT" |
+		grep -q 'reason="held: near-oom .*; fresh evidence (last 1 s): ok, fits: 23% of the limit in use"'
+	! grep 'ts=1700000005.000 ' "$OUT" | grep -q 'holds 78%'
+	# a peak over the longer windows is called a peak, with the share now
+	grep 'ts=1700000004.250 ' "$OUT" | grep -q 'reached 78% of the limit in the last 5 s (1% now)'
+}
+
+@test "a kill that frees too little: fresh stays near-oom on evidence from after it" {
+	# a 10 MiB sidecar is killed at 3 s; the hog and the squeeze remain
+	foom-predict "$P/persist.in" > "$OUT"
+	verdicts "$OUT" > "$BATS_TEST_TMPDIR/v"
+	cat "$BATS_TEST_TMPDIR/v"
+	awk '$1 >= 1700000004 && ($3 != "near-oom" || $4 < 1700000003) { exit 1 }
+	     $1 >= 1700000004.25 && $4 <= 1700000003 { exit 1 }
+	     END { if (NR != 29) exit 1 }' "$BATS_TEST_TMPDIR/v"
+}
+
+@test "fresh rests on no point older than evidence_ts" {
+	# the same samples from 3 s on, after a quiet scope instead of a
+	# squeeze: every verdict whose evidence starts at 3 s or later must
+	# read the same
+	foom-predict "$P/persist.in" | verdicts > "$BATS_TEST_TMPDIR/a"
+	foom-predict "$P/persist-quiet.in" | verdicts > "$BATS_TEST_TMPDIR/b"
+	awk '$4 >= 1700000003 { print $1, $3, $4 }' "$BATS_TEST_TMPDIR/a" > "$BATS_TEST_TMPDIR/a3"
+	awk '$4 >= 1700000003 { print $1, $3, $4 }' "$BATS_TEST_TMPDIR/b" > "$BATS_TEST_TMPDIR/b3"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/a3")" -eq 13 ]
+	diff "$BATS_TEST_TMPDIR/a3" "$BATS_TEST_TMPDIR/b3"
+	# before that, they differ: the quiet past is not near-oom
+	[ "$(awk '$1 == 1700000002.750 { print $3 }' "$BATS_TEST_TMPDIR/a")" = near-oom ]
+	[ "$(awk '$1 == 1700000002.750 { print $3 }' "$BATS_TEST_TMPDIR/b")" = ok ]
+}
+
+@test "--fresh-window sets how far back fresh evidence reaches" {
+	foom-predict --fresh-window 2 "$P/kill.in" | verdicts > "$BATS_TEST_TMPDIR/v"
+	[ "$(awk '$1 == 1700000006.000 { print $4 }' "$BATS_TEST_TMPDIR/v")" = 1700000004.000 ]
+	# the limit hits before the kill still count 1.5 s after it
+	[ "$(awk '$1 == 1700000004.500 { print $3 }' "$BATS_TEST_TMPDIR/v")" = near-oom ]
+	[ "$(awk '$1 == 1700000005.000 { print $3 }' "$BATS_TEST_TMPDIR/v")" = ok ]
+}
+
 @test "every level is reached and left: ok, warn, near-oom, oom, held, ok" {
 	foom-predict "$P/levels.in" > "$OUT"
 	assert_golden "$P/levels.out" "$OUT"
 	[ "$(levels "$OUT" | uniq | tr '\n' ' ')" = "ok warn near-oom oom warn ok " ]
 }
 
-@test "--changes prints a verdict only when the level changes" {
+@test "--changes prints a verdict only when level or fresh changes" {
 	foom-predict --changes "$P/levels.in" > "$OUT"
 	assert_golden "$P/levels-changes.out" "$OUT"
-	[ "$(wc -l < "$OUT")" -eq 6 ]
+	# six changes of level, and fresh falling from oom to ok while the
+	# level is held
+	[ "$(wc -l < "$OUT")" -eq 7 ]
+	grep -q 'ts=1700000012.000 .* level=oom fresh=ok ' "$OUT"
 }
 
 @test "hysteresis: evidence every other second does not flap the level" {
@@ -39,7 +106,7 @@ levels() {
 
 @test "--hold sets how long a level outlives its cause" {
 	foom-predict --changes --hold 2 "$P/flap.in" > "$OUT"
-	[ "$(levels "$OUT" | tr '\n' ' ')" = "warn near-oom warn " ]
+	[ "$(levels "$OUT" | uniq | tr '\n' ' ')" = "warn near-oom warn " ]
 	grep -q 'ts=1700000011.000 .*level=warn' "$OUT"
 }
 
@@ -78,12 +145,36 @@ levels() {
 	tail -1 "$OUT" | grep -q 'a kill would not cure'
 }
 
-@test "--level moves the thresholds: low ok, medium warn, high near-oom" {
+@test "--level moves the thresholds: low near-oom, medium warn, high ok" {
+	# low acts earliest, high latest (FastOOM's memory-usage level)
 	for l in low medium high; do
 		foom-predict --level "$l" "$P/sens.in" > "$OUT"
 		assert_golden "$P/sens-$l.out" "$OUT"
 	done
-	[ "$(foom-predict --level high --refault 5 "$P/sens.in" | levels | tail -1)" = warn ]
+	[ "$(levels "$P/sens-low.out" | tail -1)" = near-oom ]
+	[ "$(levels "$P/sens-medium.out" | tail -1)" = warn ]
+	[ "$(levels "$P/sens-high.out" | tail -1)" = ok ]
+	[ "$(foom-predict --level low --refault 5 "$P/sens.in" | levels | tail -1)" = warn ]
+}
+
+@test "--help and the man page give the same defaults of every level" {
+	local opt name help man
+	foom-predict --help | tr -s ' \n' '  ' > "$BATS_TEST_TMPDIR/help"
+	for opt in anon bind refault io mem fill warn-eta; do
+		help=$(grep -o -- "--$opt=[A-Z]* [^(]*([0-9.]*; low [0-9.]*, high [0-9.]*)" "$BATS_TEST_TMPDIR/help" |
+			sed 's/.*(\([0-9.]*\); low \([0-9.]*\), high \([0-9.]*\))/\1 \2 \3/')
+		name=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+		man=$(awk -v b=".BI \\\\-\\\\-$name= " '
+			found { print; exit }
+			index($0, b) == 1 { found = 1 }' "$TOP/man/foom-predict.1" |
+			sed -n 's/^\([0-9.]*\) (low \([0-9.]*\), high \([0-9.]*\)).*/\1 \2 \3/p')
+		echo "--$opt: help '$help', man '$man'"
+		[ -n "$help" ]
+		[ "$help" = "$man" ]
+	done
+	# low acts earliest: the smaller share, the longer horizon
+	[[ "$(cat "$BATS_TEST_TMPDIR/help")" == *"(30; low 15, high 50)"* ]]
+	[[ "$(cat "$BATS_TEST_TMPDIR/help")" == *"(5; low 10, high 2.5)"* ]]
 }
 
 @test "each threshold has its own option: --anon over the level" {
@@ -120,6 +211,24 @@ levels() {
 	grep 'ts=1700000033.000' "$OUT" | grep -q 'refault_ps=0'
 }
 
+@test "a clock stepped back an hour restarts the rates, not an hour of skips" {
+	# thrash at 1700000000..3, then the clock steps back 3599 s; the
+	# sample at 1699996405 comes twice
+	foom-predict "$P/clock.in" > "$OUT" 2> "$ERR"
+	assert_golden "$P/clock.out" "$OUT"
+	[ "$(grep -c '^verdict ' "$OUT")" -eq 7 ]
+	grep 'ts=1699996404.000' "$OUT" | grep -q 'the clock went back 3599.000 s: rates restarted'
+	# no rate spans the step; the next sample has one, and the level
+	# held from before the step is kept
+	! grep 'ts=1699996404.000' "$OUT" | grep -q refault_ps
+	grep 'ts=1699996404.000' "$OUT" | grep -q 'level=near-oom'
+	grep 'ts=1699996405.000' "$OUT" | grep -q 'refault_ps=4000 '
+	! grep -qE '_ps=-|_pct=-' "$OUT"
+	# the exact duplicate is still skipped
+	[ "$(grep -c 'is not after the last one' "$ERR")" -eq 1 ]
+	grep -q "clock.in:7: cgroup:/app: ts 1699996405.000 is not after the last one" "$ERR"
+}
+
 @test "--max-scopes bounds the table: a new scope past it is warned once" {
 	foom-predict --max-scopes 1 "$P/multi.in" > "$OUT" 2> "$ERR"
 	[ "$(grep -c 'more than 1 scopes at once' "$ERR")" -eq 1 ]
@@ -144,7 +253,7 @@ levels() {
 	foom-predict -o ts,level,risk "$P/flap.in" > "$OUT"
 	[ "$(sed -n 2p "$OUT")" = "$(printf '1700000001.000\tnear-oom\t1.00')" ]
 	foom-predict -j "$P/nopsi.in" | sed -n 3p > "$OUT"
-	grep -q '^{"record":"verdict","ts":1700000002.000,"scope":"cgroup:/app","level":"near-oom","risk":1.00,' "$OUT"
+	grep -q '^{"record":"verdict","ts":1700000002.000,"scope":"cgroup:/app","level":"near-oom","fresh":"near-oom","evidence_ts":1700000001.000,"risk":1.00,' "$OUT"
 }
 
 @test "status 0: every line judged" {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
-# The evaluation (bench/eval) as a test: every recorded livelock caught
-# after its load started, before its stall onset (at worst 1 s after) and
+# The evaluation (bench/eval) as a test: at the default level, every
+# recorded livelock caught on fresh evidence (what triggers a kill) after
+# its load started, before its stall onset (at worst 1 s after) and
 # before any kernel OOM; no near-oom in a trace where nothing should be
 # killed.  Sample streams are cached in tests/.traces/eval, keyed by the
 # foom-sample binary (the normal build's when there is one: this suite
@@ -23,23 +24,31 @@ setup() {
 	EVAL=$BATS_FILE_TMPDIR/eval
 }
 
-# row NAME: the eval's table row of a trace.
+# row LEVEL NAME: the row of a trace in the eval's table of a level.
+# Fields: 1 trace, 2 expect, 3 onset, 4 kernel OOM, 5 load start,
+# 6 first fresh near-oom, 7 its lead, 8 first level near-oom, 9 load
+# end, 10 fresh clear after it, 11 level clear after it, then the rules.
 row() {
-	awk -v n="$1" '$1 == n' "$EVAL"
+	awk -v l="$1" -v n="$2" '
+		NF == 0 || $1 == "order" { in_l = 0 }
+		$1 == "level" { in_l = $2 == l; next }
+		in_l && $1 == n' "$EVAL"
 }
 
-@test "the evaluation runs on every trace" {
+@test "the evaluation runs on every trace at every level" {
 	cat "$BATS_FILE_TMPDIR/eval.err"
 	[ "$(cat "$BATS_FILE_TMPDIR/eval.status")" -eq 0 ]
-	for n in $(trace_names); do
-		[ -n "$(row "$n")" ]
+	for l in low medium high; do
+		for n in $(trace_names); do
+			[ -n "$(row "$l" "$n")" ]
+		done
 	done
 }
 
-@test "every livelock is caught after the load, before the stall and the kernel OOM" {
+@test "every livelock is caught on fresh evidence after the load, before the stall and the kernel OOM" {
 	local n r
 	for n in $(trace_names); do
-		r=$(row "$n")
+		r=$(row medium "$n")
 		[ "$(echo "$r" | awk '{ print $2 }')" = kill ] || continue
 		echo "$r"
 		echo "$r" | awk '{
@@ -52,23 +61,60 @@ row() {
 	done
 }
 
-@test "no near-oom where nothing should be killed, though the kubelet rule fires" {
+@test "no near-oom where nothing should be killed, fresh or shown, though the kubelet rule fires" {
 	local n r
 	for n in $(trace_names); do
-		r=$(row "$n")
+		r=$(row medium "$n")
 		[ "$(echo "$r" | awk '{ print $2 }')" = none ] || continue
 		echo "$r"
-		[ "$(echo "$r" | awk '{ print $6 }')" = - ]
+		[ "$(echo "$r" | awk '{ print $6, $8 }')" = "- -" ]
+	done
+	grep -q '^summary medium level .*: 0/' "$EVAL"
+}
+
+@test "once a culprit is gone, fresh falls below near-oom within 1.5 s; the shown level is held" {
+	local n r
+	for n in $(trace_names); do
+		r=$(row medium "$n")
+		[ "$(echo "$r" | awk '{ print $2 }')" = kill ] || continue
+		echo "$r"
+		echo "$r" | awk '{
+			clear = $10; lclear = $11
+			if (clear == "-" || clear + 0 > 1.5) exit 1
+			if (lclear != "-" && lclear + 0 <= clear + 0) exit 1
+		}'
 	done
 }
 
-@test "the node scope of the same recordings stays clear of near-oom" {
-	grep -q '^summary node .*: 0 trace' "$EVAL"
+@test "sensitivity: low acts first, high last, still before the kernel's OOM kill" {
+	local n lo me hi koom
+	sed -n '/^order$/,$p' "$EVAL"
+	for n in $(trace_names); do
+		[ "$(row medium "$n" | awk '{ print $2 }')" = kill ] || continue
+		lo=$(row low "$n" | awk '{ print $6 }')
+		me=$(row medium "$n" | awk '{ print $6 }')
+		hi=$(row high "$n" | awk '{ print $6 }')
+		koom=$(row high "$n" | awk '{ print $4 }')
+		echo "$n: low $lo medium $me high $hi kernel $koom"
+		[ "$lo" != - ] && [ "$me" != - ] && [ "$hi" != - ]
+		awk -v lo="$lo" -v me="$me" -v hi="$hi" -v k="$koom" 'BEGIN {
+			exit !(lo + 0 <= me + 0 && me + 0 <= hi + 0 && (k == "-" || hi + 0 < k + 0))
+		}'
+	done
+	# the eval's own table agrees
+	grep -Eq '^summary order .*: ([0-9]+)/\1 livelocks' "$EVAL"
+	! sed -n '/^order$/,$p' "$EVAL" | grep -q BROKEN
 }
 
-@test "the summary scores foom and the three rules" {
+@test "the node scope of the same recordings stays clear of near-oom" {
+	grep -q '^summary medium node .*: 0 trace' "$EVAL"
+}
+
+@test "the summary scores foom and the three rules at each level" {
 	cat "$EVAL"
-	for m in foom earlyoom kubelet psi; do
-		grep -q "^summary $m .*detected [0-9]*/[0-9]* .*false alarms [0-9]*/[0-9]*, median lead" "$EVAL"
+	for l in low medium high; do
+		for m in foom earlyoom kubelet psi; do
+			grep -q "^summary $l $m .*detected [0-9]*/[0-9]* .*false alarms [0-9]*/[0-9]*, median lead" "$EVAL"
+		done
 	done
 }

@@ -265,6 +265,7 @@ int main(int argc, char **argv)
 	if (stream) {
 		rec_out.flush_each = 1;
 		proc_harden();
+		proc_watch_parent();
 	}
 	status = rec_loop(argv + idx, argc - idx, on_line, NULL);
 	rec_flush();

@@ -366,6 +366,7 @@ int main(int argc, char **argv)
 
 	if (o.follow) {
 		proc_harden();
+		proc_watch_parent();
 		if (!(rk = pol_rank_new(&po)))
 			msg_err(EXIT_SYSTEM, "cannot set up for %d processes",
 				o.max_procs);

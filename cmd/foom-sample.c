@@ -301,6 +301,7 @@ int main(int argc, char **argv)
 	if (opt.follow) {
 		/* every path runs on every tick: lock pages as touched */
 		proc_harden_lazy();
+		proc_watch_parent();
 		/* one write a tick: the buffer holds a tick's records and
 		 * rec_flush() empties it at the end of each */
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);

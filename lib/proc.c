@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "msg.h"
@@ -235,6 +237,20 @@ void proc_harden(void)
 void proc_harden_lazy(void)
 {
 	harden(1);
+}
+
+void proc_watch_parent(void)
+{
+	const char *s = getenv("FOOM_WATCH_PID");
+	long pid;
+
+	if (!s || msg_parse_long(s, 1, 1L << 30, &pid) < 0)
+		return;
+	/* SIGTERM when foom-watch dies, even by SIGKILL; and at once when
+	 * it died before this line (the child of another then) */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != (pid_t)pid)
+		raise(SIGTERM);
 }
 
 long proc_page_kb(void)

@@ -61,6 +61,11 @@ void proc_harden(void);
  * (MCL_ONFAULT): for a stage that runs its whole path on every tick, so
  * that the library code it never uses is not read in and pinned. */
 void proc_harden_lazy(void);
+/* A stage foom-watch started (FOOM_WATCH_PID in its environment) ends
+ * with SIGTERM when foom-watch dies, however it dies: no stage outlives
+ * the pipeline's supervisor.  foom-kill does not call it: it finishes
+ * the kill at hand and ends when its input does. */
+void proc_watch_parent(void);
 
 long proc_page_kb(void);
 

@@ -84,7 +84,7 @@ children() {
 		--proc /p --cgroup-root=/c
 	[ "$status" -eq 3 ]
 	run sort "$ARGS"
-	[ "${lines[0]}" = "foom-kill -f --pass -n --grace 2 --cooldown 3 --log $BATS_TEST_TMPDIR/k.log --syslog --proc /p --cgroup-root /c" ]
+	[ "${lines[0]}" = "foom-kill -f --pass -n --grace 2 --cooldown 3 --log $BATS_TEST_TMPDIR/k.log --syslog --proc /p --cgroup-root /c -P $BATS_TEST_TMPDIR/pol icy" ]
 	[ "${lines[1]}" = "foom-predict --level high --pass" ]
 	[ "${lines[2]}" = "foom-rank -f --pass --proc /p --cgroup-root /c -P $BATS_TEST_TMPDIR/pol icy" ]
 	[ "${lines[3]}" = "foom-sample -f -i 0.5 -s cgroup:/a -s node --pods --proc /p --cgroup-root /c" ]
@@ -144,6 +144,29 @@ children() {
 		run kill -0 "$p"
 		[ "$status" -ne 0 ]
 	done
+}
+
+@test "watch: SIGKILL of foom-watch leaves no stage running" {
+	need_pipeline
+	foom-watch -n --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
+		> "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	local w=$! pids left
+	WATCH=$w
+	wait_stages "$w"
+	pids=$(children "$w")
+	[ "$(echo $pids | wc -w)" -eq 4 ]
+	kill -KILL "$w"
+	wait "$w" || :
+	WATCH=
+	# each stage ends by itself: the first three on SIGTERM from the
+	# kernel, foom-kill at the end of its input
+	for i in $(seq 1 200); do
+		left=
+		for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	[ -z "$left" ] || { kill -KILL $left; echo "still running:$left" >&2; false; }
 }
 
 @test "watch: a stage that rejects its option makes it a usage error (status 2)" {

@@ -573,3 +573,18 @@ IN
 	[[ "$output" == *" pid=$victim "*" result=killed "* ]]
 	! kill -0 "$victim" 2>/dev/null
 }
+
+@test "rank: the example policy protects lifelines by exe and user, not by a name anyone can take" {
+	cp "$(command -v sleep)" "$T/sshd"
+	"$T/sshd" 300 &
+	fake=$!
+	run foom-rank -P "$TOP/dist/policy.example" -o pid,comm
+	kill "$fake"
+	[ "$status" -eq 0 ]
+	echo "$output" | awk -v p="$fake" '$1 == p && $2 == "sshd" { ok = 1 } END { exit !ok }'
+	# the real sshd, where one runs, is not listed
+	for p in $(pgrep -x sshd || true); do
+		[ "$(readlink /proc/$p/exe)" = /usr/sbin/sshd ] || continue
+		echo "$output" | awk -v p="$p" '$1 == p { bad = 1 } END { exit bad }'
+	done
+}

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "hook.h"
 #include "kill.h"
 #include "msg.h"
 #include "proc.h"
@@ -190,9 +192,9 @@ static void handle(const struct kill_victim *v)
 		return;
 	kill_record(&out, v, &rep);
 	rec_write(&out);
-	if (kill_audit(&out, rep.result) < 0)
+	if (audit_write(&out, rep.result) < 0)
 		syserr = 1;
-	kill_post_hook(&conf, v, &rep);
+	hook_post(&conf, v, &rep);
 }
 
 static int on_line(void *ctx, char *line, size_t len,
@@ -267,7 +269,7 @@ int main(int argc, char **argv)
 			    scope_roots.cgroup);
 	if (status)
 		return status;
-	if (kill_audit_open(logpath, use_syslog) < 0)
+	if (audit_open(logpath, use_syslog) < 0)
 		return EXIT_SYSTEM;
 	if (follow) {
 		proc_harden();

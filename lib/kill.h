@@ -6,7 +6,9 @@
  * refusals made whatever the input says (PID 1, kernel threads, foom-kill
  * itself and its process group, oom_score_adj -1000), process groups and
  * cgroups, the wait for the exit on the pidfd, the cooldown per scope,
- * the hooks, and the audit trail (log file, syslog).
+ * the hooks, and the audit trail (log file, syslog).  The signal path is
+ * in kset.c, the cooldown in cool.c, the hooks in hook.c, the audit
+ * trail in audit.c.
  */
 #ifndef FOOM_KILL_H
 #define FOOM_KILL_H
@@ -82,17 +84,14 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 /* The kill record of a report. */
 void kill_record(struct rec *r, const struct kill_victim *v,
 		 const struct kill_report *rep);
-/* Run the post-hook for a report (after its record is out). */
-void kill_post_hook(const struct kill_conf *c, const struct kill_victim *v,
-		    const struct kill_report *rep);
 
 /* "KILL", "SIGKILL", "9" -> 9; -1 when not a signal. */
 int kill_parse_signal(const char *s);
 
-/* The audit trail: an append-only log file and syslog.  0, or -1 with
- * a message. */
-int kill_audit_open(const char *logpath, int use_syslog);
-/* Write one record to both, as logfmt, each in one write. */
-int kill_audit(const struct rec *r, enum kill_result res);
+/* pidfd_open(2) without flags. */
+int kill_pidfd_open(int pid);
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in seconds. */
+double kill_mono_s(void);
+double kill_wall_s(void);
 
 #endif

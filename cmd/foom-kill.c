@@ -9,7 +9,9 @@
  * threads, foom-kill itself and its process group and processes with
  * oom_score_adj -1000 are refused whatever the input says.  Following a
  * stream it locks its memory, allocates nothing per record and never
- * forks (hooks, when asked for, are the only exception).
+ * forks (hooks, when asked for, are the only exception).  The log and
+ * syslog get each record before stdout, and stdout, whose reader may
+ * stall or go away, never holds up a kill (lib/kout.c).
  */
 #include <limits.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 #include "audit.h"
 #include "hook.h"
 #include "kill.h"
+#include "kout.h"
 #include "msg.h"
 #include "proc.h"
 #include "rec.h"
@@ -191,9 +194,10 @@ static void handle(const struct kill_victim *v)
 	if (rep.result == KILL_COOLDOWN && !verbose)
 		return;
 	kill_record(&out, v, &rep);
-	rec_write(&out);
+	/* The audit trail first: stdout may be gone or stalled. */
 	if (audit_write(&out, rep.result) < 0)
 		syserr = 1;
+	rec_write(&out);
 	hook_post(&conf, v, &rep);
 }
 
@@ -271,6 +275,11 @@ int main(int argc, char **argv)
 		return status;
 	if (audit_open(logpath, use_syslog) < 0)
 		return EXIT_SYSTEM;
+	/* A reader that went away costs the output, never a kill or its
+	 * log line (kout.c). */
+	signal(SIGPIPE, SIG_IGN);
+	if (kout_open(follow, logpath || use_syslog) < 0)
+		return EXIT_SYSTEM;
 	if (follow) {
 		proc_harden();
 		rec_out.flush_each = 1;
@@ -282,6 +291,8 @@ int main(int argc, char **argv)
 		}
 	}
 	rec_flush();
+	if (kout_close() < 0)
+		syserr = 1;
 	if (status || syserr)
 		return EXIT_SYSTEM;
 	if (bad)

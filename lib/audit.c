@@ -4,6 +4,7 @@
  * in one write(2): a log line is never interleaved with another
  * writer's, and nothing waits in a stdio buffer.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -105,14 +106,22 @@ int audit_write(const struct rec *r, enum kill_result res)
 		memcpy(sbuf + h, abuf, (size_t)len - 1);
 		if (logsock < 0)
 			syslog_connect();
+		/* A stalled syslog daemon must not hold up the next kill:
+		 * its line is dropped instead (the log file has it). */
 		if (logsock >= 0 &&
-		    send(logsock, sbuf, (size_t)h + len - 1, MSG_NOSIGNAL) < 0) {
+		    send(logsock, sbuf, (size_t)h + len - 1,
+			 MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			if (errno == EAGAIN) {
+				msg_warnx("syslog is not taking records: "
+					  "one dropped");
+				return status;
+			}
 			close(logsock); /* the daemon restarted: once more */
 			logsock = -1;
 			syslog_connect();
 			if (logsock >= 0)
 				send(logsock, sbuf, (size_t)h + len - 1,
-				     MSG_NOSIGNAL);
+				     MSG_NOSIGNAL | MSG_DONTWAIT);
 		}
 	}
 	return status;

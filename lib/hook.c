@@ -37,6 +37,7 @@ void hook_run(const struct kill_conf *c, const char *which, const char *cmd,
 		int nul = open("/dev/null", O_RDONLY);
 
 		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL); /* foom-kill ignores it */
 		if (nul >= 0)
 			dup2(nul, 0);
 		dup2(2, 1);

@@ -68,6 +68,9 @@ victim() {
 	KIDS=("${lines[@]:1}")
 	VSTART=$(start_of "$VPID")
 	STARTED+=("$VPID:$VSTART")
+	for i in "${KIDS[@]}"; do
+		STARTED+=("$i:$(start_of "$i")")
+	done
 }
 
 # The value of KEY in the logfmt line $2.
@@ -448,6 +451,91 @@ field() {
 	[ "$(sed -n 1p "$T/kills.log")" = "kept line" ]
 	[[ $(sed -n 2p "$T/kills.log") == "kill ts="*" pid=$a start=$as comm=kvictim signal=SIGKILL result=killed "* ]]
 	[[ $(sed -n 3p "$T/kills.log") == "kill ts="*" pid=$b start=$((bs + 1)) comm=kvictim result=stale "* ]]
+}
+
+@test "stdout closed before the kill: victim killed, the log has its record, exit 0" {
+	victim
+	echo "victim scope=node pid=$VPID start=$VSTART" > "$T/in"
+	# The reader closes its end first; only then does the victim come.
+	run --separate-stderr bash -c '
+		{ while [ ! -e "$1/gone" ]; do sleep 0.01; done; cat "$1/in"; } |
+			foom-kill -f --log "$1/kills.log" |
+			{ exec 0<&-; touch "$1/gone"; }
+		echo "status ${PIPESTATUS[1]}"' _ "$T"
+	[ "$output" = "status 0" ]
+	[[ $stderr == *"foom-kill: stdout was closed: kill records go on to the log only"* ]]
+	dead "$VPID" "$VSTART"
+	[ "$(wc -l < "$T/kills.log")" -eq 1 ]
+	[[ $(cat "$T/kills.log") == "kill ts="*" pid=$VPID start=$VSTART comm=kvictim signal=SIGKILL result=killed "* ]]
+}
+
+@test "a stalled reader of stdout delays no kill: both victims killed, both logged" {
+	victim; local a=$VPID as=$VSTART
+	victim; local b=$VPID bs=$VSTART
+	printf 'victim scope=node pid=%s start=%s\n' "$a" "$as" "$b" "$bs" > "$T/in"
+	mkfifo "$T/out"
+	# Held open for reading, never read, and filled up.
+	exec 4<>"$T/out"
+	dd if=/dev/zero of="$T/out" bs=4096 count=64 oflag=nonblock 2>/dev/null || true
+	foom-kill -f --cooldown 0 --log "$T/kills.log" < "$T/in" > "$T/out" 2> "$T/err" 4<&- &
+	local fk=$! i
+	for i in $(seq 1000); do
+		[ "$(wc -l < "$T/kills.log" 2>/dev/null)" = 2 ] && break
+		sleep 0.01
+	done
+	dead "$a" "$as"
+	dead "$b" "$bs"
+	[[ $(sed -n 1p "$T/kills.log") == *" pid=$a start=$as "*" result=killed "* ]]
+	[[ $(sed -n 2p "$T/kills.log") == *" pid=$b start=$bs "*" result=killed "* ]]
+	# The reader goes away: what stdout held back is lost, the status is
+	# the kills'.
+	exec 4<&-
+	local st=0
+	wait "$fk" || st=$?
+	cat "$T/err"
+	[ "$st" -eq 0 ]
+	grep -q "foom-kill: stdout was closed: kill records go on to the log only" "$T/err"
+}
+
+@test "a stalled reader loses whole records only, counted and warned about once" {
+	victim; local a=$VPID as=$VSTART
+	victim; local b=$VPID bs=$VSTART
+	local pad i
+	pad=$(printf '%0200d' 0)
+	{
+		echo "victim scope=node pid=$a start=$as"
+		for i in $(seq 3000); do echo "sample ts=$i.000 scope=node pad=$pad end=1"; done
+		echo "victim scope=node pid=$b start=$bs"
+	} > "$T/in"
+	mkfifo "$T/out"
+	exec 4<>"$T/out"
+	yes 0123456789abcde | dd of="$T/out" bs=4096 count=64 iflag=fullblock oflag=nonblock 2>/dev/null || true
+	foom-kill -f --pass --cooldown 0 --log "$T/kills.log" < "$T/in" > "$T/out" 2> "$T/err" 4<&- &
+	local fk=$!
+	for i in $(seq 1000); do
+		[ "$(wc -l < "$T/kills.log" 2>/dev/null)" = 2 ] && break
+		sleep 0.01
+	done
+	dead "$a" "$as"
+	dead "$b" "$bs"
+	[ "$(wc -l < "$T/kills.log")" -eq 2 ]
+	# Now a reader that takes everything.
+	exec 5<"$T/out"
+	exec 4<&-
+	cat <&5 > "$T/got"
+	exec 5<&-
+	local st=0
+	wait "$fk" || st=$?
+	cat "$T/err"
+	[ "$st" -eq 0 ]
+	# Nothing but whole lines: the filler, and whole records.
+	! grep -Ev '^(0123456789abcde|sample ts=[0-9]+\.000 scope=node pad=0+ end=1|victim scope=node pid=[0-9]+ start=[0-9]+|kill ts=.* result=killed .*)$' "$T/got"
+	local got dropped
+	got=$(grep -cv '^0123456789abcde$' "$T/got")
+	[ "$(grep -c 'records are dropped' "$T/err")" -eq 1 ]
+	dropped=$(sed -n 's/^foom-kill: \([0-9]*\) records dropped from stdout$/\1/p' "$T/err")
+	[ "$dropped" -gt 0 ]
+	[ $((got + dropped)) -eq 3004 ]
 }
 
 @test "--syslog sends each record to /dev/log" {

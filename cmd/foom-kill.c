@@ -9,7 +9,8 @@
  * threads, foom-kill itself and its process group and processes with
  * oom_score_adj -1000 are refused whatever the input says.  Following a
  * stream it locks its memory, allocates nothing per record and never
- * forks (hooks, when asked for, are the only exception).  The log and
+ * forks (hooks, when asked for, are the only exception, and no kill
+ * waits for one beyond --pre-hook-wait).  The log and
  * syslog get each record before stdout, and stdout, whose reader may
  * stall or go away, never holds up a kill (lib/kout.c).
  */
@@ -35,14 +36,22 @@
  * samples (foom-sample -f ticks every second) to show it; short enough
  * that a second kill follows when the first freed too little. */
 #define COOLDOWN_S 3
-/* A hook that asks a workload to back off gets this long before the
- * kill goes ahead anyway. */
+/* A hook still running after this long is killed (it runs beside the
+ * kills, and a hook that hangs must not pile up). */
 #define HOOK_TIMEOUT_S 5
+/* How long a kill waits for its pre-hook at most: enough for a local
+ * "back off" call to answer on a healthy host, short beside the seconds
+ * a near-OOM stall takes to turn into a livelock; the hook runs on
+ * after it, the kill does not wait longer. */
+#define PRE_HOOK_WAIT_S 0.2
+/* The most --pre-hook-wait may be: past a second the pre-hook would be
+ * the critical path again. */
+#define PRE_HOOK_WAIT_MAX_S 1
 
 enum {
 	OPT_CGROUP = 0x100, OPT_SIGNAL, OPT_GRACE, OPT_WAIT, OPT_COOLDOWN,
 	OPT_PASS, OPT_PRE_HOOK, OPT_POST_HOOK, OPT_HOOK_TIMEOUT, OPT_LOG,
-	OPT_SYSLOG,
+	OPT_SYSLOG, OPT_PRE_HOOK_WAIT,
 };
 
 static struct kill_conf conf = {
@@ -50,6 +59,7 @@ static struct kill_conf conf = {
 	.wait_s = WAIT_S,
 	.cooldown_s = COOLDOWN_S,
 	.hook_timeout_s = HOOK_TIMEOUT_S,
+	.pre_hook_wait_s = PRE_HOOK_WAIT_S,
 };
 static int follow, pass, verbose, use_syslog, signal_given;
 static const char *logpath;
@@ -86,8 +96,11 @@ static const struct argp_option options[] = {
 	{ "pre-hook", OPT_PRE_HOOK, "CMD", 0,
 	  "Run CMD with sh -c before the signal, FOOM_* in its environment",
 	  0 },
+	{ "pre-hook-wait", OPT_PRE_HOOK_WAIT, "SECONDS", 0,
+	  "Wait at most SECONDS for the pre-hook before the signal "
+	  "(default 0.2, at most 1)", 0 },
 	{ "post-hook", OPT_POST_HOOK, "CMD", 0,
-	  "Run CMD after the kill record is out", 0 },
+	  "Run CMD after the kill record is out, not waited for", 0 },
 	{ "hook-timeout", OPT_HOOK_TIMEOUT, "SECONDS", 0,
 	  "Kill a hook still running after SECONDS (default 5)", 0 },
 	{ NULL, 0, NULL, 0, "Audit trail:", 4 },
@@ -132,6 +145,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_POST_HOOK: conf.post_hook = arg; break;
 	case OPT_HOOK_TIMEOUT:
 		conf.hook_timeout_s = seconds(arg, state, "--hook-timeout");
+		break;
+	case OPT_PRE_HOOK_WAIT:
+		if (msg_parse_double(arg, 0, PRE_HOOK_WAIT_MAX_S,
+				     &conf.pre_hook_wait_s) < 0)
+			argp_error(state, "--pre-hook-wait: '%s' is not a "
+				   "number of seconds (0 to %d)", arg,
+				   PRE_HOOK_WAIT_MAX_S);
 		break;
 	case OPT_LOG: logpath = arg; break;
 	case OPT_SYSLOG: use_syslog = 1; break;
@@ -187,6 +207,7 @@ static int parse_operand(char *s, struct kill_victim *v)
 
 static void handle(const struct kill_victim *v)
 {
+	hook_reap();
 	kill_run(&conf, v, &rep);
 	asked++;
 	done += rep.result == KILL_KILLED || rep.result == KILL_DRY_RUN;
@@ -291,6 +312,7 @@ int main(int argc, char **argv)
 		}
 	}
 	rec_flush();
+	hook_wait_all();
 	if (kout_close() < 0)
 		syserr = 1;
 	if (status || syserr)

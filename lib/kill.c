@@ -373,8 +373,7 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	j.rss_kb = rep->rss_kb;
 	collect(&j);
 	rep->rss_kb = j.rss_kb;
-	if (c->pre_hook)
-		hook_run(c, "pre", c->pre_hook, v, rep);
+	hook_pre(c, v, rep);
 	if (c->dry_run) {
 		rep->procs = kset_size();
 		kset_settle(&j, 1);

@@ -41,7 +41,8 @@ struct kill_conf {
 	double grace_s;      /* > 0: SIGTERM, then SIGKILL after this */
 	double wait_s;       /* how long to wait for the exit */
 	double cooldown_s;   /* per scope; 0 for none */
-	double hook_timeout_s;
+	double hook_timeout_s;  /* a hook still running is killed */
+	double pre_hook_wait_s; /* the kill waits this long for it at most */
 	int dry_run;
 	const char *pre_hook, *post_hook;
 	int have_cg;                  /* cg opened */

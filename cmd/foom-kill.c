@@ -48,6 +48,10 @@
  * the critical path again. */
 #define PRE_HOOK_WAIT_MAX_S 1
 
+/* The latest evidence_ts taken as a time, seconds since the epoch (the
+ * year 5138): a bound against values no clock gives. */
+#define EVIDENCE_TS_MAX 1e11
+
 enum {
 	OPT_CGROUP = 0x100, OPT_SIGNAL, OPT_GRACE, OPT_WAIT, OPT_COOLDOWN,
 	OPT_PASS, OPT_PRE_HOOK, OPT_POST_HOOK, OPT_HOOK_TIMEOUT, OPT_LOG,
@@ -75,7 +79,7 @@ static const struct argp_option options[] = {
 	  "Read victim records (stdin or FILEs) and kill each as it comes", 0 },
 	{ "pass", OPT_PASS, NULL, 0,
 	  "With -f, copy every input record to the output, each victim "
-	  "before its kill record", 0 },
+	  "before its kill record (one held back: once a cooldown)", 0 },
 	{ NULL, 0, NULL, 0, "Killing:", 2 },
 	{ "group", 'g', NULL, 0, "Kill the victim's whole process group", 0 },
 	{ "cgroup", OPT_CGROUP, NULL, 0,
@@ -87,11 +91,12 @@ static const struct argp_option options[] = {
 	{ "wait", OPT_WAIT, "SECONDS", 0,
 	  "Wait this long for the exit (default 5; 0: do not wait)", 0 },
 	{ "cooldown", OPT_COOLDOWN, "SECONDS", 0,
-	  "With -f, after a kill in a scope, hold its next victims back this "
-	  "long (default 3; 0: none)", 0 },
+	  "With -f, after a kill in a scope, hold the next victims of it, its "
+	  "ancestors and descendants back this long, or until fresh "
+	  "evidence_ts after the exit (default 3; 0: none)", 0 },
 	{ "dry-run", 'n', NULL, 0, "Do everything but the signal", 0 },
 	{ "verbose", 'v', NULL, 0,
-	  "Also print victims held back by the cooldown", 0 },
+	  "Also print victims held back by the cooldown, once a cooldown", 0 },
 	{ NULL, 0, NULL, 0, "Hooks (the only thing that forks):", 3 },
 	{ "pre-hook", OPT_PRE_HOOK, "CMD", 0,
 	  "Run CMD with sh -c before the signal, FOOM_* in its environment",
@@ -205,13 +210,19 @@ static int parse_operand(char *s, struct kill_victim *v)
 	return ok ? 0 : -1;
 }
 
-static void handle(const struct kill_victim *v)
+/* One victim: the kill, then the victim copied through (--pass) and its
+ * kill record.  A victim the cooldown holds is said once an episode. */
+static void handle(const struct kill_victim *v, const struct rec *victim)
 {
 	hook_reap();
 	kill_run(&conf, v, &rep);
 	asked++;
 	done += rep.result == KILL_KILLED || rep.result == KILL_DRY_RUN;
 	syserr |= rep.syserr;
+	if (rep.result == KILL_COOLDOWN && rep.repeat)
+		return;
+	if (victim)
+		rec_write(victim);
 	if (rep.result == KILL_COOLDOWN && !verbose)
 		return;
 	kill_record(&out, v, &rep);
@@ -226,7 +237,7 @@ static int on_line(void *ctx, char *line, size_t len,
 		   const struct rec_src *src)
 {
 	struct kill_victim v = { 0 };
-	const char *pid, *start, *why;
+	const char *pid, *start, *evidence, *why;
 	long n;
 
 	(void)ctx;
@@ -234,28 +245,37 @@ static int on_line(void *ctx, char *line, size_t len,
 	case 1: return 0;
 	case -1: bad = 1; return 0;
 	}
-	if (pass)
-		rec_write(&in);
-	if (strcmp(in.kind, "victim") != 0)
+	if (strcmp(in.kind, "victim") != 0) {
+		if (pass)
+			rec_write(&in);
 		return 0;
+	}
 	pid = rec_get(&in, "pid");
 	start = rec_get(&in, "start");
+	evidence = rec_get(&in, "evidence_ts");
 	why = !pid ? "no pid" :
 	      msg_parse_long(pid, 1, INT_MAX, &n) < 0 ? "pid is not a process ID" :
 	      !start ? "no start (never killed without its start time)" :
 	      parse_start(start, &v.start_ticks) < 0 ?
-			"start is not a number of clock ticks" : NULL;
+			"start is not a number of clock ticks" :
+	      evidence && msg_parse_double(evidence, 0, EVIDENCE_TS_MAX,
+					   &v.evidence_ts) < 0 ?
+			"evidence_ts is not a time" : NULL;
 	if (why) {
 		msg_warnx("%s:%ld: bad victim: %s", src->name, src->lineno, why);
 		bad = 1;
+		if (pass)
+			rec_write(&in);
 		return 0;
 	}
+	v.have_evidence = evidence != NULL;
+	v.cgroup = rec_get(&in, "cgroup");
 	v.pid = (int)n;
 	v.have_start = 1;
 	v.scope = rec_get(&in, "scope");
 	v.rule = rec_get(&in, "rule");
 	v.trigger_ts = rec_get(&in, "trigger_ts");
-	handle(&v);
+	handle(&v, pass ? &in : NULL);
 	return 0;
 }
 
@@ -308,7 +328,7 @@ int main(int argc, char **argv)
 	} else {
 		for (int i = 0; i < noperands; i++) {
 			parse_operand(operands[i], &v);
-			handle(&v);
+			handle(&v, NULL);
 		}
 	}
 	rec_flush();

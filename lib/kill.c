@@ -25,6 +25,7 @@
 #include "kset.h"
 #include "msg.h"
 #include "proc.h"
+#include "scope.h"
 
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -283,6 +284,49 @@ static void collect(struct kset_job *j)
 		j->spared = j->spared_now;
 }
 
+/* The cooldown's key: the cgroup path of the victim's scope.  node is
+ * "/"; a pod is its cgroup, found from the process's own cgroup where
+ * /proc told us (else the record's cgroup=).  What cannot be read as a
+ * path counts as the node: it holds, and is held by, everything. */
+static void scope_key(const struct kill_victim *v, const char *own,
+		      char *key, size_t len)
+{
+	const char *cg = own ? own : v->cgroup;
+	char uid[80];
+	size_t n;
+
+	snprintf(key, len, "/");
+	if (strncmp(v->scope, "cgroup:", 7) == 0) {
+		if (cg_normalize(v->scope + 7, key, len) < 0)
+			snprintf(key, len, "/");
+	} else if (strncmp(v->scope, "pod:", 4) == 0 && cg &&
+		   cg_normalize(cg, key, len) == 0 &&
+		   (n = scope_pod_uid(key, uid, sizeof uid)) > 0) {
+		key[n] = '\0';
+	} else if (strncmp(v->scope, "pod:", 4) == 0) {
+		snprintf(key, len, "/");
+	}
+}
+
+/* Held back by a cooldown?  The reason in rep, and rep->repeat when
+ * this very process was held by the same episode before. */
+static int cooled(const struct kill_victim *v, const char *own,
+		  const char *key, double now, struct kill_report *rep)
+{
+	static struct cool_hold h;
+	/* A claim of evidence from after this moment is no evidence. */
+	double ev = v->have_evidence && v->evidence_ts <= rep->ts ?
+			    v->evidence_ts : -1;
+
+	if (!cool_held(key, own, now, ev, v->pid, rep->start_ticks, &h))
+		return 0;
+	snprintf(rep->reason, sizeof rep->reason, "%s%.120s had a kill %.1f s ago",
+		 strcmp(h.path, "/") ? "cgroup:" : "",
+		 strcmp(h.path, "/") ? h.path : "node", h.ago_s);
+	rep->repeat = h.repeat;
+	return 1;
+}
+
 /* The kill itself. */
 
 static void finish(struct kill_report *rep, enum kill_result res,
@@ -300,20 +344,12 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	struct kset_job j = { .c = c, .rep = rep, .cgfd = -1 };
 	struct proc_stat st;
 	const char *why;
-	double t0 = kill_mono_s(), left;
-	int fd, gone, alive;
-	char cg[PATH_MAX];
+	double t0 = kill_mono_s(), exit_ts = -1;
+	int fd, gone, alive, have_own;
+	char own[PATH_MAX], key[PATH_MAX];
 
 	memset(rep, 0, sizeof *rep);
 	rep->ts = kill_wall_s();
-	if (c->cooldown_s > 0 && v->scope &&
-	    (left = cool_left(v->scope, t0)) > 0) {
-		snprintf(rep->reason, sizeof rep->reason,
-			 "%s had a kill %.1f s ago", v->scope,
-			 c->cooldown_s - left);
-		finish(rep, KILL_COOLDOWN, NULL, t0);
-		return;
-	}
 	switch (open_checked(c, v->pid, &fd, &st, rep->reason,
 			     sizeof rep->reason)) {
 	case CHK_OK:
@@ -344,10 +380,21 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	}
 	rep->have_rss = 1;
 	rep->rss_kb = st.rss_pages * proc_page_kb();
-	if (!v->scope && c->have_cg && cgroup_of(c, v->pid, cg, sizeof cg) == 0)
+	/* Read after the pidfd and the start check: the pinned process's. */
+	have_own = c->have_cg && cgroup_of(c, v->pid, own, sizeof own) == 0;
+	if (!v->scope && have_own)
 		snprintf(rep->scope, sizeof rep->scope, "%s%s",
-			 strcmp(cg, "/") ? "cgroup:" : "",
-			 strcmp(cg, "/") ? cg : "node");
+			 strcmp(own, "/") ? "cgroup:" : "",
+			 strcmp(own, "/") ? own : "node");
+	if (c->cooldown_s > 0 && v->scope) {
+		scope_key(v, have_own ? own : NULL, key, sizeof key);
+		if (cooled(v, have_own ? own : NULL, key, t0, rep)) {
+			if (fd >= 0)
+				close(fd);
+			finish(rep, KILL_COOLDOWN, NULL, t0);
+			return;
+		}
+	}
 	why = protected_why(c, v->pid, &st, &gone);
 	if (!why && c->what == KILL_CGROUP) {
 		if (cgroup_of(c, v->pid, j.cgpath, sizeof j.cgpath) < 0)
@@ -396,6 +443,8 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 			finish(rep, KILL_TIMEOUT, NULL, t0);
 		} else {
 			finish(rep, KILL_KILLED, NULL, t0);
+			if (c->wait_s > 0)
+				exit_ts = kill_wall_s(); /* every exit seen */
 		}
 	}
 	if (j.spared && !rep->reason[0])
@@ -406,7 +455,7 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	if (c->cooldown_s > 0 && v->scope &&
 	    (rep->result == KILL_KILLED || rep->result == KILL_TIMEOUT ||
 	     rep->result == KILL_DRY_RUN))
-		cool_mark(v->scope, kill_mono_s() + c->cooldown_s);
+		cool_mark(key, kill_mono_s(), c->cooldown_s, exit_ts);
 }
 
 void kill_record(struct rec *r, const struct kill_victim *v,

@@ -56,6 +56,9 @@ struct kill_victim {
 	int have_start;
 	unsigned long long start_ticks;
 	const char *scope, *rule, *trigger_ts; /* NULL when not known */
+	const char *cgroup;  /* the record's cgroup=, or NULL */
+	int have_evidence;
+	double evidence_ts;  /* the oldest sample its verdict rests on */
 };
 
 /* What happened to it. */
@@ -73,6 +76,7 @@ struct kill_report {
 	double ts;                     /* when taken up, epoch seconds */
 	double elapsed_ms;             /* from taken up to exit seen */
 	int syserr;                    /* a system error: exit status 3 */
+	int repeat;                    /* cooldown: held by it before */
 };
 
 /* Check the /proc root (signals only through our own procfs), open the

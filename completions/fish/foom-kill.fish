@@ -8,7 +8,7 @@ complete -c foom-kill -l cgroup -d "Kill every process of the victim's memory cg
 complete -c foom-kill -l signal -x -a 'KILL TERM INT HUP QUIT USR1 USR2 STOP CONT' -d 'Send this signal instead of KILL'
 complete -c foom-kill -l grace -x -d 'Send TERM first, KILL after SECONDS'
 complete -c foom-kill -l wait -x -d 'Wait this long for the exit'
-complete -c foom-kill -l cooldown -x -d 'Hold back further victims of a scope this long'
+complete -c foom-kill -l cooldown -x -d 'Hold back further victims of a scope and its kin this long'
 complete -c foom-kill -s n -l dry-run -d 'Do everything but the signal'
 complete -c foom-kill -s v -l verbose -d 'Also print victims held back by the cooldown'
 complete -c foom-kill -l pre-hook -x -a '(__fish_complete_command)' -d 'Run CMD before the signal'

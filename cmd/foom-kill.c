@@ -331,7 +331,6 @@ int main(int argc, char **argv)
 			handle(&v, NULL);
 		}
 	}
-	rec_flush();
 	hook_wait_all();
 	if (kout_close() < 0)
 		syserr = 1;

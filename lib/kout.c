@@ -209,10 +209,14 @@ int kout_open(int never_wait, int audited)
 
 int kout_close(void)
 {
-	if (!fp)
+	if (!fp) {
+		rec_flush();
 		return 0;
-	fflush(fp);
+	}
+	/* Nothing is left to kill: the rest (a -t table too) may wait. */
 	out.never_wait = 0;
+	rec_flush();
+	fflush(fp);
 	out.done = out.len; /* a record cut short is written as it is */
 	push(1);
 	if (out.dropped)

@@ -14,8 +14,9 @@
  * (never block on the reader).  audited: the records also go to a log
  * or syslog (said in the warnings).  0, or -1 with a message. */
 int kout_open(int never_wait, int audited);
-/* At the end: write out what is held back, waiting for the reader now,
- * and say how many records were dropped.  0, or -1 after a write error
+/* At the end, instead of rec_flush: write out what is held back (and a
+ * -t table), waiting for the reader now, and say how many records were
+ * dropped.  0, or -1 after a write error
  * other than a closed reader. */
 int kout_close(void);
 

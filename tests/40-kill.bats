@@ -360,6 +360,23 @@ field() {
 	alive "$e" "$es"
 }
 
+@test "cooldown: where a victim lives counts, whatever its record's scope says" {
+	victim; local a=$VPID as=$VSTART
+	victim; local b=$VPID bs=$VSTART
+	local real
+	real=$(foom-kill -n -o scope "$a:$as")
+	[[ $real == cgroup:/* ]] || skip "the victims run in the root cgroup"
+	# After a kill there, a victim living there but claiming a sibling
+	# scope is held.
+	run --separate-stderr foom-kill -f -v --cooldown 3600 -o pid,result <<-EOF
+	victim scope=$real pid=$a start=$as
+	victim scope=cgroup:/elsewhere/else pid=$b start=$bs
+	EOF
+	[ "${lines[0]}" = "$a	killed" ]
+	[ "${lines[1]}" = "$b	cooldown" ]
+	alive "$b" "$bs"
+}
+
 @test "cooldown ends on evidence: fresh evidence after the victim's exit goes ahead, older evidence is held" {
 	victim; local a=$VPID as=$VSTART
 	victim; local b=$VPID bs=$VSTART

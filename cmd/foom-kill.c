@@ -9,14 +9,20 @@
  * threads, foom-kill itself and its process group and processes with
  * oom_score_adj -1000 are refused whatever the input says.  Following a
  * stream it locks its memory, allocates nothing per record and never
- * forks (hooks, when asked for, are the only exception).
+ * forks (hooks, when asked for, are the only exception, and no kill
+ * waits for one beyond --pre-hook-wait).  The log and
+ * syslog get each record before stdout, and stdout, whose reader may
+ * stall or go away, never holds up a kill (lib/kout.c).
  */
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "hook.h"
 #include "kill.h"
+#include "kout.h"
 #include "msg.h"
 #include "proc.h"
 #include "rec.h"
@@ -30,14 +36,26 @@
  * samples (foom-sample -f ticks every second) to show it; short enough
  * that a second kill follows when the first freed too little. */
 #define COOLDOWN_S 3
-/* A hook that asks a workload to back off gets this long before the
- * kill goes ahead anyway. */
+/* A hook still running after this long is killed (it runs beside the
+ * kills, and a hook that hangs must not pile up). */
 #define HOOK_TIMEOUT_S 5
+/* How long a kill waits for its pre-hook at most: enough for a local
+ * "back off" call to answer on a healthy host, short beside the seconds
+ * a near-OOM stall takes to turn into a livelock; the hook runs on
+ * after it, the kill does not wait longer. */
+#define PRE_HOOK_WAIT_S 0.2
+/* The most --pre-hook-wait may be: past a second the pre-hook would be
+ * the critical path again. */
+#define PRE_HOOK_WAIT_MAX_S 1
+
+/* The latest evidence_ts taken as a time, seconds since the epoch (the
+ * year 5138): a bound against values no clock gives. */
+#define EVIDENCE_TS_MAX 1e11
 
 enum {
 	OPT_CGROUP = 0x100, OPT_SIGNAL, OPT_GRACE, OPT_WAIT, OPT_COOLDOWN,
 	OPT_PASS, OPT_PRE_HOOK, OPT_POST_HOOK, OPT_HOOK_TIMEOUT, OPT_LOG,
-	OPT_SYSLOG,
+	OPT_SYSLOG, OPT_PRE_HOOK_WAIT,
 };
 
 static struct kill_conf conf = {
@@ -45,6 +63,7 @@ static struct kill_conf conf = {
 	.wait_s = WAIT_S,
 	.cooldown_s = COOLDOWN_S,
 	.hook_timeout_s = HOOK_TIMEOUT_S,
+	.pre_hook_wait_s = PRE_HOOK_WAIT_S,
 };
 static int follow, pass, verbose, use_syslog, signal_given;
 static const char *logpath;
@@ -60,7 +79,7 @@ static const struct argp_option options[] = {
 	  "Read victim records (stdin or FILEs) and kill each as it comes", 0 },
 	{ "pass", OPT_PASS, NULL, 0,
 	  "With -f, copy every input record to the output, each victim "
-	  "before its kill record", 0 },
+	  "before its kill record (one held back: once a cooldown)", 0 },
 	{ NULL, 0, NULL, 0, "Killing:", 2 },
 	{ "group", 'g', NULL, 0, "Kill the victim's whole process group", 0 },
 	{ "cgroup", OPT_CGROUP, NULL, 0,
@@ -72,17 +91,21 @@ static const struct argp_option options[] = {
 	{ "wait", OPT_WAIT, "SECONDS", 0,
 	  "Wait this long for the exit (default 5; 0: do not wait)", 0 },
 	{ "cooldown", OPT_COOLDOWN, "SECONDS", 0,
-	  "With -f, after a kill in a scope, hold its next victims back this "
-	  "long (default 3; 0: none)", 0 },
+	  "With -f, after a kill in a scope, hold the next victims of it, its "
+	  "ancestors and descendants back this long, or until fresh "
+	  "evidence_ts after the exit (default 3; 0: none)", 0 },
 	{ "dry-run", 'n', NULL, 0, "Do everything but the signal", 0 },
 	{ "verbose", 'v', NULL, 0,
-	  "Also print victims held back by the cooldown", 0 },
+	  "Also print victims held back by the cooldown, once a cooldown", 0 },
 	{ NULL, 0, NULL, 0, "Hooks (the only thing that forks):", 3 },
 	{ "pre-hook", OPT_PRE_HOOK, "CMD", 0,
 	  "Run CMD with sh -c before the signal, FOOM_* in its environment",
 	  0 },
+	{ "pre-hook-wait", OPT_PRE_HOOK_WAIT, "SECONDS", 0,
+	  "Wait at most SECONDS for the pre-hook before the signal "
+	  "(default 0.2, at most 1)", 0 },
 	{ "post-hook", OPT_POST_HOOK, "CMD", 0,
-	  "Run CMD after the kill record is out", 0 },
+	  "Run CMD after the kill record is out, not waited for", 0 },
 	{ "hook-timeout", OPT_HOOK_TIMEOUT, "SECONDS", 0,
 	  "Kill a hook still running after SECONDS (default 5)", 0 },
 	{ NULL, 0, NULL, 0, "Audit trail:", 4 },
@@ -127,6 +150,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_POST_HOOK: conf.post_hook = arg; break;
 	case OPT_HOOK_TIMEOUT:
 		conf.hook_timeout_s = seconds(arg, state, "--hook-timeout");
+		break;
+	case OPT_PRE_HOOK_WAIT:
+		if (msg_parse_double(arg, 0, PRE_HOOK_WAIT_MAX_S,
+				     &conf.pre_hook_wait_s) < 0)
+			argp_error(state, "--pre-hook-wait: '%s' is not a "
+				   "number of seconds (0 to %d)", arg,
+				   PRE_HOOK_WAIT_MAX_S);
 		break;
 	case OPT_LOG: logpath = arg; break;
 	case OPT_SYSLOG: use_syslog = 1; break;
@@ -180,26 +210,34 @@ static int parse_operand(char *s, struct kill_victim *v)
 	return ok ? 0 : -1;
 }
 
-static void handle(const struct kill_victim *v)
+/* One victim: the kill, then the victim copied through (--pass) and its
+ * kill record.  A victim the cooldown holds is said once an episode. */
+static void handle(const struct kill_victim *v, const struct rec *victim)
 {
+	hook_reap();
 	kill_run(&conf, v, &rep);
 	asked++;
 	done += rep.result == KILL_KILLED || rep.result == KILL_DRY_RUN;
 	syserr |= rep.syserr;
+	if (rep.result == KILL_COOLDOWN && rep.repeat)
+		return;
+	if (victim)
+		rec_write(victim);
 	if (rep.result == KILL_COOLDOWN && !verbose)
 		return;
 	kill_record(&out, v, &rep);
-	rec_write(&out);
-	if (kill_audit(&out, rep.result) < 0)
+	/* The audit trail first: stdout may be gone or stalled. */
+	if (audit_write(&out, rep.result) < 0)
 		syserr = 1;
-	kill_post_hook(&conf, v, &rep);
+	rec_write(&out);
+	hook_post(&conf, v, &rep);
 }
 
 static int on_line(void *ctx, char *line, size_t len,
 		   const struct rec_src *src)
 {
 	struct kill_victim v = { 0 };
-	const char *pid, *start, *why;
+	const char *pid, *start, *evidence, *why;
 	long n;
 
 	(void)ctx;
@@ -207,28 +245,37 @@ static int on_line(void *ctx, char *line, size_t len,
 	case 1: return 0;
 	case -1: bad = 1; return 0;
 	}
-	if (pass)
-		rec_write(&in);
-	if (strcmp(in.kind, "victim") != 0)
+	if (strcmp(in.kind, "victim") != 0) {
+		if (pass)
+			rec_write(&in);
 		return 0;
+	}
 	pid = rec_get(&in, "pid");
 	start = rec_get(&in, "start");
+	evidence = rec_get(&in, "evidence_ts");
 	why = !pid ? "no pid" :
 	      msg_parse_long(pid, 1, INT_MAX, &n) < 0 ? "pid is not a process ID" :
 	      !start ? "no start (never killed without its start time)" :
 	      parse_start(start, &v.start_ticks) < 0 ?
-			"start is not a number of clock ticks" : NULL;
+			"start is not a number of clock ticks" :
+	      evidence && msg_parse_double(evidence, 0, EVIDENCE_TS_MAX,
+					   &v.evidence_ts) < 0 ?
+			"evidence_ts is not a time" : NULL;
 	if (why) {
 		msg_warnx("%s:%ld: bad victim: %s", src->name, src->lineno, why);
 		bad = 1;
+		if (pass)
+			rec_write(&in);
 		return 0;
 	}
+	v.have_evidence = evidence != NULL;
+	v.cgroup = rec_get(&in, "cgroup");
 	v.pid = (int)n;
 	v.have_start = 1;
 	v.scope = rec_get(&in, "scope");
 	v.rule = rec_get(&in, "rule");
 	v.trigger_ts = rec_get(&in, "trigger_ts");
-	handle(&v);
+	handle(&v, pass ? &in : NULL);
 	return 0;
 }
 
@@ -267,7 +314,12 @@ int main(int argc, char **argv)
 			    scope_roots.cgroup);
 	if (status)
 		return status;
-	if (kill_audit_open(logpath, use_syslog) < 0)
+	if (audit_open(logpath, use_syslog) < 0)
+		return EXIT_SYSTEM;
+	/* A reader that went away costs the output, never a kill or its
+	 * log line (kout.c). */
+	signal(SIGPIPE, SIG_IGN);
+	if (kout_open(follow, logpath || use_syslog) < 0)
 		return EXIT_SYSTEM;
 	if (follow) {
 		proc_harden();
@@ -276,10 +328,12 @@ int main(int argc, char **argv)
 	} else {
 		for (int i = 0; i < noperands; i++) {
 			parse_operand(operands[i], &v);
-			handle(&v);
+			handle(&v, NULL);
 		}
 	}
-	rec_flush();
+	hook_wait_all();
+	if (kout_close() < 0)
+		syserr = 1;
 	if (status || syserr)
 		return EXIT_SYSTEM;
 	if (bad)

@@ -6,7 +6,9 @@
  * refusals made whatever the input says (PID 1, kernel threads, foom-kill
  * itself and its process group, oom_score_adj -1000), process groups and
  * cgroups, the wait for the exit on the pidfd, the cooldown per scope,
- * the hooks, and the audit trail (log file, syslog).
+ * the hooks, and the audit trail (log file, syslog).  The signal path is
+ * in kset.c, the cooldown in cool.c, the hooks in hook.c, the audit
+ * trail in audit.c.
  */
 #ifndef FOOM_KILL_H
 #define FOOM_KILL_H
@@ -39,7 +41,8 @@ struct kill_conf {
 	double grace_s;      /* > 0: SIGTERM, then SIGKILL after this */
 	double wait_s;       /* how long to wait for the exit */
 	double cooldown_s;   /* per scope; 0 for none */
-	double hook_timeout_s;
+	double hook_timeout_s;  /* a hook still running is killed */
+	double pre_hook_wait_s; /* the kill waits this long for it at most */
 	int dry_run;
 	const char *pre_hook, *post_hook;
 	int have_cg;                  /* cg opened */
@@ -53,6 +56,9 @@ struct kill_victim {
 	int have_start;
 	unsigned long long start_ticks;
 	const char *scope, *rule, *trigger_ts; /* NULL when not known */
+	const char *cgroup;  /* the record's cgroup=, or NULL */
+	int have_evidence;
+	double evidence_ts;  /* the oldest sample its verdict rests on */
 };
 
 /* What happened to it. */
@@ -70,6 +76,7 @@ struct kill_report {
 	double ts;                     /* when taken up, epoch seconds */
 	double elapsed_ms;             /* from taken up to exit seen */
 	int syserr;                    /* a system error: exit status 3 */
+	int repeat;                    /* cooldown: held by it before */
 };
 
 /* Check the /proc root (signals only through our own procfs), open the
@@ -82,17 +89,14 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 /* The kill record of a report. */
 void kill_record(struct rec *r, const struct kill_victim *v,
 		 const struct kill_report *rep);
-/* Run the post-hook for a report (after its record is out). */
-void kill_post_hook(const struct kill_conf *c, const struct kill_victim *v,
-		    const struct kill_report *rep);
 
 /* "KILL", "SIGKILL", "9" -> 9; -1 when not a signal. */
 int kill_parse_signal(const char *s);
 
-/* The audit trail: an append-only log file and syslog.  0, or -1 with
- * a message. */
-int kill_audit_open(const char *logpath, int use_syslog);
-/* Write one record to both, as logfmt, each in one write. */
-int kill_audit(const struct rec *r, enum kill_result res);
+/* pidfd_open(2) without flags. */
+int kill_pidfd_open(int pid);
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in seconds. */
+double kill_mono_s(void);
+double kill_wall_s(void);
 
 #endif

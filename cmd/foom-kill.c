@@ -14,12 +14,17 @@
  * syslog get each record before stdout, and stdout, whose reader may
  * stall or go away, never holds up a kill (lib/kout.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "audit.h"
+#include "guard.h"
 #include "hook.h"
 #include "kill.h"
 #include "kout.h"
@@ -28,6 +33,9 @@
 #include "rec.h"
 #include "scope.h"
 
+/* One foom-kill -f kills on a host at a time: two pipelines deciding
+ * on their own would kill twice for one squeeze. */
+#define LOCK_DEFAULT "/run/foom-kill.lock"
 /* A SIGKILLed process whose memory process_mrelease reaped exits within
  * milliseconds; one stuck in uninterruptible sleep (NFS, FUSE) is
  * reported as a timeout instead of holding up the stream. */
@@ -55,7 +63,7 @@
 enum {
 	OPT_CGROUP = 0x100, OPT_SIGNAL, OPT_GRACE, OPT_WAIT, OPT_COOLDOWN,
 	OPT_PASS, OPT_PRE_HOOK, OPT_POST_HOOK, OPT_HOOK_TIMEOUT, OPT_LOG,
-	OPT_SYSLOG, OPT_PRE_HOOK_WAIT,
+	OPT_SYSLOG, OPT_PRE_HOOK_WAIT, OPT_LOCK,
 };
 
 static struct kill_conf conf = {
@@ -66,7 +74,7 @@ static struct kill_conf conf = {
 	.pre_hook_wait_s = PRE_HOOK_WAIT_S,
 };
 static int follow, pass, verbose, use_syslog, signal_given;
-static const char *logpath;
+static const char *logpath, *lockpath;
 static struct rec in, out;
 static struct kill_report rep;
 static int asked, done, bad, syserr;
@@ -113,6 +121,9 @@ static const struct argp_option options[] = {
 	  "Append every kill record to FILE (logfmt, one write a record)", 0 },
 	{ "syslog", OPT_SYSLOG, NULL, 0,
 	  "Send every kill record to syslog (daemon facility)", 0 },
+	{ "lock", OPT_LOCK, "FILE", 0,
+	  "With -f, hold FILE locked: a second foom-kill -f on the host is "
+	  "refused (default $FOOM_KILL_LOCK, else " LOCK_DEFAULT ")", 0 },
 	{ 0 }
 };
 
@@ -160,6 +171,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG: logpath = arg; break;
 	case OPT_SYSLOG: use_syslog = 1; break;
+	case OPT_LOCK: lockpath = arg; break;
 	case ARGP_KEY_ARGS:
 		operands = state->argv + state->next;
 		noperands = state->argc - state->next;
@@ -279,9 +291,34 @@ static int on_line(void *ctx, char *line, size_t len,
 	return 0;
 }
 
+/* The host-wide lock of a killing foom-kill -f, held until it exits. */
+static int take_lock(void)
+{
+	const char *env = getenv("FOOM_KILL_LOCK");
+	const char *path = lockpath ? lockpath : env && *env ? env : LOCK_DEFAULT;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		/* a read-only /run: killing unlocked beats not killing */
+		msg_warn("cannot open the lock '%s' (going on without it)", path);
+		return 0;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			msg_warnx("another foom-kill -f holds '%s': one kills on "
+				  "a host at a time (see --lock)", path);
+			return EXIT_SYSTEM;
+		}
+		msg_warn("cannot lock '%s'", path);
+		return EXIT_SYSTEM;
+	}
+	return 0; /* fd stays open, the lock held, until exit */
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp_child children[] = {
+		{ &guard_argp, 0, NULL, 0 },
 		{ &rec_argp, 0, NULL, 0 },
 		{ &scope_roots_argp, 0, NULL, 0 },
 		{ 0 }
@@ -310,6 +347,14 @@ int main(int argc, char **argv)
 					 "PID:START", operands[i]);
 	if (!follow)
 		conf.cooldown_s = 0; /* operands are each meant */
+	if (follow && !conf.dry_run && (status = take_lock()))
+		return status;
+	conf.rules = guard_opts.rules;
+	conf.allow_pid1 = guard_opts.allow_pid1;
+	if ((rules_fields(conf.rules) & 1u << RF_USER || guard_opts.passwd) &&
+	    !(conf.pw = pw_load(guard_opts.passwd)))
+		msg_err(EXIT_SYSTEM, "cannot read '%s'",
+			guard_opts.passwd ? guard_opts.passwd : "/etc/passwd");
 	status = kill_setup(&conf, proc_root(scope_roots.proc),
 			    scope_roots.cgroup);
 	if (status)

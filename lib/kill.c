@@ -81,6 +81,10 @@ int kill_parse_signal(const char *s)
 
 /* Setup. */
 
+/* What the guard reads through: one of each for the whole run. */
+static struct guard guard;
+static struct view_src vsrc;
+
 int kill_setup(struct kill_conf *c, const char *procroot, const char *cgroot)
 {
 	struct statfs sfs;
@@ -122,6 +126,14 @@ int kill_setup(struct kill_conf *c, const char *procroot, const char *cgroot)
 				      rl.rlim_max : KSET_PROCS_MAX + 64;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (guard_init(&guard, c->procfd, c->rules, c->allow_pid1) < 0) {
+		msg_warn("cannot open '/proc' to know foom-kill's ancestors");
+		return EXIT_SYSTEM;
+	}
+	c->guard = &guard;
+	vsrc.procfd = c->procfd;
+	vsrc.cg = c->have_cg ? &c->cg : NULL;
+	vsrc.pw = c->pw;
 	return 0;
 }
 
@@ -167,28 +179,24 @@ static enum chk open_checked(const struct kill_conf *c, int pid, int *pidfd,
 }
 
 /* Why a process may never be signalled, whatever the input says; NULL
- * when it may.  *gone when it vanished meanwhile. */
+ * when it may.  The guard's decision (lib/guard), the same foom-rank
+ * made, made again here for the victim and for every member of a group
+ * or cgroup.  *gone when it vanished meanwhile. */
 static const char *protected_why(const struct kill_conf *c, int pid,
-				 const struct proc_stat *st, int *gone)
+				 const struct proc_stat *st, const char *scope,
+				 int *gone)
 {
-	int adj;
+	static struct view v = { .src = &vsrc };
+	static char why[160];
+	const char *rule, *w;
 
-	*gone = 0;
-	if (pid == 1)
-		return "pid 1";
-	if (proc_is_kthread(st))
-		return "kernel thread";
-	if (pid == getpid())
-		return "foom-kill itself";
-	if (st->pgrp == getpgrp())
-		return "foom-kill's process group";
-	if (proc_oom_score_adj(c->procfd, pid, &adj) < 0) {
-		*gone = 1;
-		return "gone";
+	view_reset(&v, pid, st->comm);
+	w = guard_check(c->guard, &v, st, scope, gone, &rule);
+	if (w && rule) {
+		snprintf(why, sizeof why, "%s: %s", w, rule);
+		return why;
 	}
-	if (adj == -1000)
-		return "oom_score_adj -1000";
-	return NULL;
+	return w;
 }
 
 static int cgroup_of(const struct kill_conf *c, int pid, char *out, size_t len)
@@ -221,7 +229,7 @@ static void add_member(struct kset_job *j, int pid)
 	     (cgroup_of(j->c, pid, cg, sizeof cg) < 0 ||
 	      strcmp(cg, j->cgpath) != 0)))
 		goto skip;
-	if (protected_why(j->c, pid, &st, &gone)) {
+	if (protected_why(j->c, pid, &st, j->scope, &gone)) {
 		j->spared_now += !gone;
 		goto skip;
 	}
@@ -341,7 +349,7 @@ static void finish(struct kill_report *rep, enum kill_result res,
 void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	      struct kill_report *rep)
 {
-	struct kset_job j = { .c = c, .rep = rep, .cgfd = -1 };
+	struct kset_job j = { .c = c, .rep = rep, .scope = v->scope, .cgfd = -1 };
 	struct proc_stat st;
 	const char *why;
 	double t0 = kill_mono_s(), exit_ts = -1;
@@ -395,7 +403,9 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 			return;
 		}
 	}
-	why = protected_why(c, v->pid, &st, &gone);
+	view_src_begin(&vsrc);
+	guard_begin(c->guard);
+	why = protected_why(c, v->pid, &st, v->scope, &gone);
 	if (!why && c->what == KILL_CGROUP) {
 		if (cgroup_of(c, v->pid, j.cgpath, sizeof j.cgpath) < 0)
 			why = "its cgroup is unknown";

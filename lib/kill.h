@@ -16,6 +16,7 @@
 #include <limits.h>
 
 #include "cg.h"
+#include "guard.h"
 #include "rec.h"
 
 enum kill_result {
@@ -48,6 +49,10 @@ struct kill_conf {
 	int have_cg;                  /* cg opened */
 	struct cg_root cg;            /* for --cgroup and scopes */
 	char self_cgroup[PATH_MAX];   /* our own memory cgroup, or "" */
+	const struct rules *rules;    /* protect rules (-P, --protect) */
+	const struct pw_table *pw;    /* for user= rules */
+	int allow_pid1;               /* a container's PID 1 may be killed */
+	struct guard *guard;          /* set by kill_setup */
 };
 
 /* One victim, as a record or an operand names it. */

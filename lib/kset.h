@@ -22,6 +22,7 @@
 struct kset_job {
 	const struct kill_conf *c;
 	struct kill_report *rep;
+	const char *scope;      /* the victim's, for scope= rules, or NULL */
 	int pgrp;               /* -g */
 	int cgfd;               /* --cgroup: its hierarchy */
 	enum cg_ver cgver;

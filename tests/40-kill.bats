@@ -139,15 +139,39 @@ field() {
 		'exec foom-kill -f -o pid,result,reason < "$1"' > "$T/self.sh"
 	run sh "$T/self.sh" "$T/self.in"
 	[ "$status" -eq 1 ]
-	[[ $output == *"	protected	foom-kill itself" ]]
+	[[ $output == *"	protected	foom itself" ]]
 }
 
-@test "invariant 2: foom-kill refuses its own process group" {
+@test "invariant 2: foom-kill refuses its ancestors, not the rest of its process group" {
+	# a script's child shares the script's group: it may be killed
 	victim -G
-	run foom-kill -o result,reason "$VPID:$VSTART"
-	[ "$status" -eq 1 ]
-	[ "$output" = "protected	foom-kill's process group" ]
-	alive "$VPID" "$VSTART"
+	run foom-kill -o result "$VPID:$VSTART"
+	[ "$status" -eq 0 ]
+	[ "$output" = killed ]
+	! alive "$VPID" "$VSTART"
+	# the shell that started foom-kill (and everything above it) never
+	run sh -c 'foom-kill -o result,reason "$$:$(cut -d" " -f22 /proc/$$/stat)"; echo "st=$?"'
+	[ "$output" = "$(printf 'protected\tan ancestor of foom\nst=1')" ]
+}
+
+@test "invariant 2: foom-kill refuses a process running a foom binary, whatever its name" {
+	ln -f "$FOOM_BIN/foom-sample" "$T/innocent-link" 2>/dev/null ||
+		skip "cannot hard-link the binary into the test's directory"
+	cp "$FOOM_BIN/foom-sample" "$T/innocent"
+	"$T/innocent-link" -f -i 1 -s node > /dev/null &
+	local p=$! q i
+	for i in $(seq 500); do [ "$(cat /proc/$p/comm)" = innocent-link ] && break; sleep 0.01; done
+	run foom-kill -o result,reason "$p"
+	kill -0 "$p"
+	kill "$p"
+	[ "$output" = "$(printf 'protected\ta foom process')" ]
+	# a copy is another file: not foom's
+	"$T/innocent" -f -i 1 -s node > /dev/null &
+	q=$!
+	for i in $(seq 500); do [ "$(cat /proc/$q/comm)" = innocent ] && break; sleep 0.01; done
+	run foom-kill -o result "$q"
+	kill "$q" 2>/dev/null || :
+	[ "$output" = killed ]
 }
 
 @test "invariant 2: oom_score_adj -1000 is refused (live)" {
@@ -262,13 +286,13 @@ field() {
 	for i in $(seq 500); do [ -f "$r" ] && break; sleep 0.01; done
 	VSTART=$(start_of "$PID")
 	STARTED+=("$PID:$VSTART")
-	# A member in foom-kill's own process group: never signalled.
+	# A member a protect rule matches: never signalled.
 	in_memcg sleep 300
 	local keep=$PID ks
 	for i in $(seq 500); do [ "$(cat "/proc/$keep/comm")" = sleep ] && break; sleep 0.01; done
 	ks=$(start_of "$keep")
 	STARTED+=("$keep:$ks")
-	run foom-kill --cgroup "${STARTED[0]}"
+	run foom-kill --cgroup --protect 'name=^sleep$' "${STARTED[0]}"
 	[ "$status" -eq 0 ]
 	[[ $output == *" result=killed "*" procs=2 reason=\"1 protected process spared\""* ]]
 	alive "$keep" "$ks"
@@ -818,4 +842,50 @@ $b	killed" ]
 $b	stale" ]
 	run foom-kill -o pid,result "$b:$bs"
 	[ "$status" -eq 0 ]
+}
+
+@test "invariant 2: -g applies every refusal to every member: protect rules, a container's PID 1" {
+	[ "$(id -u)" = 0 ] || skip "live test: needs root for a PID namespace"
+	command -v unshare > /dev/null || skip "no unshare(1)"
+	cp "$(command -v sleep)" "$T/protectme"
+	cp "$(command -v sleep)" "$T/worker"
+	setsid sh -c '"$0/worker" 300 & "$0/protectme" 300 & unshare -p -f sleep 300 & wait' "$T" &
+	local i w p u n
+	for i in $(seq 500); do
+		w=$(pgrep -xf "$T/worker 300" || true)
+		p=$(pgrep -xf "$T/protectme 300" || true)
+		u=$(pgrep -xf "unshare -p -f sleep 300" || true)
+		n=$( [ -n "$u" ] && pgrep -P "$u" || true)
+		[ -n "$w" ] && [ -n "$p" ] && [ -n "$n" ] && break
+		sleep 0.01
+	done
+	[ -n "$w" ] && [ -n "$p" ] && [ -n "$n" ]
+	[ "$(awk '$1 == "NSpid:" { print $NF }' /proc/$n/status)" = 1 ]
+	run foom-kill -g --protect 'name=^protectme$' -o result,procs,reason "$w:$(start_of "$w")"
+	kill -0 "$p"; pk=$?
+	kill -0 "$n"; nk=$?
+	kill "$p" "$n" "$u" 2>/dev/null || :
+	[ "$status" -eq 0 ]
+	# the worker, the unshare beside it and the group's shell; protectme
+	# and the container's init spared
+	[ "$output" = "$(printf 'killed\t3\t2 protected processes spared')" ]
+	[ "$pk" -eq 0 ] && [ "$nk" -eq 0 ]
+}
+
+@test "a second foom-kill -f on the host is refused while one holds the lock" {
+	mkfifo "$T/in"
+	FOOM_KILL_LOCK=$T/lock foom-kill -f < "$T/in" &
+	local first=$!
+	exec 5> "$T/in"
+	for i in $(seq 500); do
+		[ -e "$T/lock" ] && ! flock -n "$T/lock" true && break
+		sleep 0.01
+	done
+	run env FOOM_KILL_LOCK="$T/lock" foom-kill -f /dev/null
+	exec 5>&-
+	wait "$first"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"another foom-kill -f holds '$T/lock'"* ]]
+	# -n decides nothing for real: it takes no lock
+	FOOM_KILL_LOCK=$T/lock foom-kill -f -n /dev/null
 }

@@ -14,6 +14,9 @@ case $FOOM_BIN in */.asan/*) : "${FOOM_SANITIZED:=1}" ;; esac
 # Built commands first (the sanitizer build when asked), then scripts.
 PATH=$FOOM_BIN:$TOP/cmd:$FOOM_TESTBIN:$PATH
 export PATH FOOM_BIN
+# foom-kill -f locks the host; each suite run has its own lock, so suites
+# run side by side do not refuse each other.
+export FOOM_KILL_LOCK=${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/foom-kill.lock
 # No fixture root leaks in from the caller's environment.
 unset FOOM_PROC FOOM_CGROUP_ROOT FOOM_PODS_DIR
 # Sanitizer reports fail the command; no leak check on exit(3) paths.

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "oomlog.h"
+#include "proc.h"
 #include "scope.h"
 
 enum { PH_HEAD = 1, PH_INFO, PH_TASKS, PH_CHOSEN, PH_KILLED, PH_GROUP };
@@ -488,7 +489,7 @@ static int parse_killed(const char *p, struct oomlog_task *k,
 	k->rss_kb = OOMLOG_NONE;
 	if (kv_ll(rest, "anon-rss:", &a) + kv_ll(rest, "file-rss:", &f) +
 	    kv_ll(rest, "shmem-rss:", &s) == 3)
-		k->rss_kb = a + f + s;
+		k->rss_kb = proc_sat_add(proc_sat_add(a, f), s);
 	if (v) {
 		v->pid = k->pid;
 		snprintf(v->comm, sizeof v->comm, "%s", k->comm);
@@ -528,7 +529,7 @@ static struct oomlog_report *on_killed(struct oomlog *ol, struct line *ln,
 	} else if ((r = newest(ol, ln, PH_GROUP)) && r->phase == PH_GROUP) {
 		r->group_killed++;
 		if (k.rss_kb != OOMLOG_NONE)
-			r->group_rss_kb += k.rss_kb;
+			r->group_rss_kb = proc_sat_add(r->group_rss_kb, k.rss_kb);
 		if (r->ngroup < OOMLOG_GROUP)
 			r->group[r->ngroup++] = k;
 		return r;
@@ -599,7 +600,7 @@ static void on_row(const struct oomlog *ol, struct oomlog_report *r,
 	if (!len)
 		return;
 	cpy(k.comm, sizeof k.comm, p, len);
-	k.rss_kb = k.rss_pages * ol->page_kb;
+	k.rss_kb = proc_sat_mul(k.rss_pages, ol->page_kb);
 	r->tasks = (r->tasks == OOMLOG_NONE ? 0 : r->tasks) + 1;
 	/* Keep the largest, the earlier row first among equals. */
 	for (i = r->ntop; i > 0 && r->top[i - 1].rss_pages < k.rss_pages; i--)
@@ -987,8 +988,9 @@ void oomlog_event(const struct oomlog *ol, const struct oomlog_report *r,
 	add_ll(e, "uid", r->uid);
 	if (r->anon_rss_kb != OOMLOG_NONE && r->file_rss_kb != OOMLOG_NONE &&
 	    r->shmem_rss_kb != OOMLOG_NONE)
-		rec_add_ll(e, "rss_kb", r->anon_rss_kb + r->file_rss_kb +
-					  r->shmem_rss_kb);
+		rec_add_ll(e, "rss_kb", proc_sat_add(proc_sat_add(r->anon_rss_kb,
+								  r->file_rss_kb),
+						     r->shmem_rss_kb));
 	add_ll(e, "anon_rss_kb", r->anon_rss_kb);
 	add_ll(e, "file_rss_kb", r->file_rss_kb);
 	add_ll(e, "shmem_rss_kb", r->shmem_rss_kb);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,24 @@ unsigned long proc_kv_many(const char *buf, const char *const *keys, int n,
 		p = end + 1;
 	}
 	return found;
+}
+
+long long proc_sat_add(long long a, long long b)
+{
+	long long r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b < 0 ? LLONG_MIN : LLONG_MAX;
+	return r;
+}
+
+long long proc_sat_mul(long long a, long long b)
+{
+	long long r;
+
+	if (__builtin_mul_overflow(a, b, &r))
+		return (a < 0) != (b < 0) ? LLONG_MIN : LLONG_MAX;
+	return r;
 }
 
 int proc_parse_stat(const char *buf, struct proc_stat *st)

@@ -26,6 +26,12 @@ int proc_kv(const char *buf, const char *key, long long *v);
 unsigned long proc_kv_many(const char *buf, const char *const *keys, int n,
 			   long long *vals);
 
+/* Sums and products of sizes and counters read from the kernel's text:
+ * a value past LLONG_MAX saturates there (and below LLONG_MIN at it)
+ * instead of wrapping to a negative size. */
+long long proc_sat_add(long long a, long long b);
+long long proc_sat_mul(long long a, long long b);
+
 /* Fields of /proc/PID/stat (proc(5)). */
 struct proc_stat {
 	int pid;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,7 +288,7 @@ static void add_psi_line(struct rec *r, const char *l, const char *what,
 	if (end == a + 6)
 		return;
 	total = strtoull(t + 6, &end, 10);
-	if (end == t + 6)
+	if (end == t + 6 || total > LLONG_MAX)
 		return;
 	snprintf(key, sizeof key, "psi_%s_%s_avg10_pct", what, kind);
 	rec_add_fix(r, key, avg10, 2);
@@ -308,15 +309,40 @@ static void add_psi(struct rec *r, const char *text, const char *what)
 		add_psi_line(r, full + 1, what, "full");
 }
 
-/* Sum the "min", "low" and "high" watermark lines of every zone (in
- * pages); pageset lines ("high:  378") carry a colon and are skipped. */
+void sample_parse_wmarks(const char *text, long page_kb, long long kb[3])
+{
+	long long sum[3] = { 0, 0, 0 };
+	static const char *const name[3] = { "min", "low", "high" };
+	int found = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		while (*l == ' ')
+			l++;
+		for (int i = 0; i < 3; i++) {
+			size_t n = strlen(name[i]);
+
+			char *end;
+			long long v;
+
+			if (strncmp(l, name[i], n) != 0 || l[n] != ' ')
+				continue;
+			/* a page count: a negative one is not one */
+			v = strtoll(l + n, &end, 10);
+			if (end != l + n && v >= 0) {
+				sum[i] = proc_sat_add(sum[i], v);
+				found |= 1 << i;
+			}
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		kb[i] = found & 1 << i ? proc_sat_mul(sum[i], page_kb) : -1;
+}
+
 static void read_wmarks(struct sampler *s)
 {
 	struct timespec now;
 	double t;
-	long long sum[3] = { 0, 0, 0 };
-	static const char *const name[3] = { "min", "low", "high" };
-	int found = 0;
+	long long kb[3];
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	t = now.tv_sec + now.tv_nsec / 1e9;
@@ -325,21 +351,10 @@ static void read_wmarks(struct sampler *s)
 	wmark.read_at = t;
 	if (!get(s, SF_ZONEINFO, zbuf, sizeof zbuf))
 		return;
-	for (const char *l = zbuf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		while (*l == ' ')
-			l++;
-		for (int i = 0; i < 3; i++) {
-			size_t n = strlen(name[i]);
-
-			if (strncmp(l, name[i], n) == 0 && l[n] == ' ') {
-				sum[i] += strtoll(l + n, NULL, 10);
-				found |= 1 << i;
-			}
-		}
-	}
-	wmark.min_kb = found & 1 ? sum[0] * proc_page_kb() : -1;
-	wmark.low_kb = found & 2 ? sum[1] * proc_page_kb() : -1;
-	wmark.high_kb = found & 4 ? sum[2] * proc_page_kb() : -1;
+	sample_parse_wmarks(zbuf, proc_page_kb(), kb);
+	wmark.min_kb = kb[0];
+	wmark.low_kb = kb[1];
+	wmark.high_kb = kb[2];
 }
 
 /* The keys every scope derives alike (foom(7)). */
@@ -361,9 +376,9 @@ static void add_derived(struct rec *r, long long limit_kb, long long usage_kb,
 			rec_add_ll(r, "avail_kb", limit_kb > ws ? limit_kb - ws : 0);
 	}
 	if (aanon >= 0 && ianon >= 0)
-		rec_add_ll(r, "anon_kb", aanon + ianon);
+		rec_add_ll(r, "anon_kb", proc_sat_add(aanon, ianon));
 	if (afile >= 0 && ifile >= 0)
-		rec_add_ll(r, "file_kb", afile + ifile);
+		rec_add_ll(r, "file_kb", proc_sat_add(afile, ifile));
 }
 
 /* Where the derived inputs sit in every scope's memory map. */
@@ -423,7 +438,8 @@ static void read_node(struct sampler *s, struct rec *r)
 			    &v, 16);
 		/* allocstall_dma, _dma32, _normal, _movable (or one "allocstall") */
 		for (int i = 7; i < NMAP(vm); i++)
-			stalls += v.found >> i & 1 ? v.v[i] : 0;
+			if (v.found >> i & 1)
+				stalls = proc_sat_add(stalls, v.v[i]);
 		if (v.found >> 7)
 			rec_add_ll(r, "allocstall", stalls);
 		emit(s, r, "vmstat", vm, 2, 7, &v, 17);
@@ -441,21 +457,23 @@ static void read_node(struct sampler *s, struct rec *r)
 	t = get(s, SF_STAT, buf, sizeof buf);
 	if (t) {
 		/* cpu user nice system idle iowait irq softirq steal */
-		unsigned long long f[8], sum = 0;
+		long long f[8], sum = 0;
 		const char *p = t + 4;
 		char *end;
 		int i;
 
+		/* tick counts: a negative or out-of-range one is not one */
 		for (i = 0; i < 8 && strncmp(t, "cpu ", 4) == 0; i++, p = end) {
-			f[i] = strtoull(p, &end, 10);
-			if (end == p)
+			errno = 0;
+			f[i] = strtoll(p, &end, 10);
+			if (end == p || errno || f[i] < 0)
 				break;
-			sum += f[i];
+			sum = proc_sat_add(sum, f[i]);
 		}
 		if (i == 8) {
-			rec_add_ll(r, "cpu_sys_ticks", (long long)f[2]);
-			rec_add_ll(r, "cpu_iowait_ticks", (long long)f[4]);
-			rec_add_ll(r, "cpu_total_ticks", (long long)sum);
+			rec_add_ll(r, "cpu_sys_ticks", f[2]);
+			rec_add_ll(r, "cpu_iowait_ticks", f[4]);
+			rec_add_ll(r, "cpu_total_ticks", sum);
 		} else {
 			missing(s, 30, "stat", "cpu");
 		}

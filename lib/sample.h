@@ -50,4 +50,9 @@ void sample_tick(void);
 /* Fill r with the sample of s at ts; -1 when the scope is gone. */
 int sample_read(struct sampler *s, struct rec *r, double ts);
 
+/* The "min", "low" and "high" watermark lines of zoneinfo text summed
+ * over its zones (pageset lines, "high:  378", carry a colon and are
+ * not these), in KiB for pages of page_kb; -1 for a line not found. */
+void sample_parse_wmarks(const char *text, long page_kb, long long kb[3]);
+
 #endif

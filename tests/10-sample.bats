@@ -105,6 +105,26 @@ field() {
 	[[ "$rec" == *mem_total_kb=24684084* ]]
 }
 
+@test "sample: sums and watermarks past 2^63-1 saturate; negative or out-of-range numbers are none" {
+	# huge: LRU sizes, allocstall_*, the cpu line and zone watermarks at
+	# LLONG_MAX (and 2^61 pages), a negative watermark, a PSI total
+	# past LLONG_MAX
+	local m=9223372036854775807
+	run foom-sample --proc "$S/huge/proc" --ts 1
+	[ "$status" -eq 0 ]
+	[ "$(field anon_kb)" = $m ]
+	[ "$(field file_kb)" = $m ]
+	[ "$(field allocstall)" = $m ]
+	[ "$(field cpu_total_ticks)" = $m ]
+	[ "$(field cpu_sys_ticks)" = 7 ]
+	[ "$(field wmark_min_kb)" = $m ]
+	[ "$(field wmark_low_kb)" = $m ]
+	[ "$(field wmark_high_kb)" = $(( 3 * $(getconf PAGESIZE) / 1024 )) ]
+	[ "$(field psi_mem_full_total_us)" = $m ]
+	[ -z "$(field psi_mem_some_total_us)" ]
+	[[ "$output" != *=-* ]]
+}
+
 @test "sample: kubepods on v1 (cgroupfs driver): pods by name, cgroup beside" {
 	run sample_of "$S/kube-v1" --pods-dir "$S/kube-v1/pods" --pods --ts 1000
 	[ "$status" -eq 0 ]

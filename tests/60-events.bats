@@ -142,6 +142,16 @@ only_harden_warnings() {
 	[[ "$output" == *" rss_kb=508928 "* ]]
 }
 
+@test "events: sizes that add or multiply past 2^63-1 KiB saturate, never wrap negative" {
+	# huge.log: a kill line's anon-rss and shmem-rss at LLONG_MAX kB, a
+	# task dump row of LLONG_MAX and 2^61 pages, memory.oom.group kills
+	golden huge
+	grep -q ' rss_kb=9223372036854775807 ' "$BATS_TEST_TMPDIR/got"
+	grep -q ' largest=7001:hog:9223372036854775807,7002:half:9223372036854775807 ' "$BATS_TEST_TMPDIR/got"
+	grep -q ' group_rss_kb=9223372036854775807 ' "$BATS_TEST_TMPDIR/got"
+	! grep -q '=-' "$BATS_TEST_TMPDIR/got"
+}
+
 @test "events: kernel and foom kills in one timeline, ordered by time" {
 	cd "$EV"
 	foom-events --year 2026 kern.log dmesg-T-5.4-memcg-v1.log foom.log journal-4.19-memcg.log \

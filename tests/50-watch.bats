@@ -293,3 +293,26 @@ wait_kills() {
 	kill -0 "$READER"
 	[ "$(oom_kills)" = "$OOM0" ]
 }
+
+@test "live: once the hog's memory is back, a held verdict kills nobody else" {
+	live_setup
+	in_memcg sleep 300
+	local bystander=$PID
+	in_memcg hog hold 470 100
+	local hog=$PID
+	wait_kills 1 30
+	grep '^kill ' "$OUT" | head -1 | grep -q " pid=$hog .*result=killed"
+	# the shown level is held for 10 s after the kill; the cooldown (3 s)
+	# ends well inside that hold
+	local i
+	for i in $(seq 120); do
+		grep -Eq '^verdict .* level=near-oom fresh=(ok|warn) ' "$OUT" && break
+		sleep 0.1
+	done
+	grep -Eq '^verdict .* level=near-oom fresh=(ok|warn) ' "$OUT"
+	sleep 8
+	[ "$(grep -c '^kill ' "$OUT")" -eq 1 ]
+	! grep -q "^victim .* pid=$bystander " "$OUT"
+	kill -0 "$bystander"
+	kill -0 "$READER"
+}

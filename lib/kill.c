@@ -233,8 +233,8 @@ static void add_member(struct kset_job *j, int pid)
 		j->spared_now += !gone;
 		goto skip;
 	}
-	kset_add(pid, fd, st.start_ticks, st.rss_pages * proc_page_kb());
-	j->rss_kb += st.rss_pages * proc_page_kb();
+	kset_add(pid, fd, st.start_ticks, proc_sat_mul(st.rss_pages, proc_page_kb()));
+	j->rss_kb = proc_sat_add(j->rss_kb, proc_sat_mul(st.rss_pages, proc_page_kb()));
 	return;
 skip:
 	if (fd >= 0)
@@ -387,7 +387,7 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 		return;
 	}
 	rep->have_rss = 1;
-	rep->rss_kb = st.rss_pages * proc_page_kb();
+	rep->rss_kb = proc_sat_mul(st.rss_pages, proc_page_kb());
 	/* Read after the pidfd and the start check: the pinned process's. */
 	have_own = c->have_cg && cgroup_of(c, v->pid, own, sizeof own) == 0;
 	if (!v->scope && have_own)

@@ -166,11 +166,11 @@ void kset_settle(struct kset_job *j, int all)
 			continue;
 		}
 		if (m->exited)
-			j->freed_kb += m->rss_kb;
+			j->freed_kb = proc_sat_add(j->freed_kb, m->rss_kb);
 		else if (proc_stat(j->c->procfd, m->pid, &st) == 0 &&
 			 st.start_ticks == m->start_ticks &&
-			 st.rss_pages * proc_page_kb() < m->rss_kb)
-			j->freed_kb += m->rss_kb - st.rss_pages * proc_page_kb();
+			 proc_sat_mul(st.rss_pages, proc_page_kb()) < m->rss_kb)
+			j->freed_kb = proc_sat_add(j->freed_kb, m->rss_kb - proc_sat_mul(st.rss_pages, proc_page_kb()));
 		if (m->pidfd >= 0)
 			close(m->pidfd);
 	}

@@ -486,7 +486,7 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 		c->pid = pid;
 		c->pgid = st.pgrp;
 		c->start_ticks = st.start_ticks;
-		c->rss_kb = st.rss_pages * rk->page_kb;
+		c->rss_kb = proc_sat_mul(st.rss_pages, rk->page_kb);
 		c->has_growth = 0;
 		memcpy(c->comm, st.comm, sizeof c->comm);
 		rk->n++;

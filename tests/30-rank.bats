@@ -152,7 +152,7 @@ SH
 }
 
 @test "rank: live, foom-rank never lists itself or its ancestors; its group's others it does" {
-	run sh -c 'sleep 300 & echo "$$ $! $PPID" > "$0/self"; exec foom-rank -o pid,pgid' "$T"
+	run sh -c 'sleep 300 > /dev/null 2>&1 & echo "$$ $! $PPID" > "$0/self"; exec foom-rank -o pid,pgid' "$T"
 	read -r self sib parent < "$T/self"
 	kill "$sib" 2>/dev/null || true
 	[ "$status" -eq 0 ]

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cg.h"
+#include "guard.h"
 #include "msg.h"
 #include "pol.h"
 #include "proc.h"
@@ -26,16 +27,20 @@
  * Kubernetes node holds a few thousand); 120 bytes each. */
 #define MAX_PROCS_DEFAULT 32768
 
-enum { OPT_BY = 0x100, OPT_TRIGGER, OPT_PASS, OPT_PROTECT, OPT_PREFER,
-       OPT_AVOID, OPT_ALLOW_PID1, OPT_MAX_PROCS, OPT_PASSWD };
+/* Scopes whose "no candidate" was said in the episode at hand; a scope
+ * past this many is warned about on every verdict, as before. */
+#define QUIET_SCOPES 64
+
+enum { OPT_BY = 0x100, OPT_TRIGGER, OPT_PASS, OPT_PREFER, OPT_AVOID,
+       OPT_MAX_PROCS };
 
 static const char *const levels[] = { "ok", "warn", "near-oom", "oom" };
 
 static struct {
-	int follow, pass, trigger, top, allow_pid1, max_procs;
+	int follow, pass, trigger, top, max_procs;
 	double delay_s;
 	enum pol_by by;
-	const char *scope, *passwd;
+	const char *scope;
 	char **files;
 	int nfiles;
 } o = { .trigger = 2, .top = -1, .max_procs = MAX_PROCS_DEFAULT,
@@ -45,6 +50,10 @@ static struct pol_rank *rk;
 static struct rec in, out;
 static struct cg_root cg;
 static int have_cg, bad;
+/* The scopes told "no candidate" since their level last fell below the
+ * trigger: said once an episode, not ten times a second. */
+static unsigned long long quiet[QUIET_SCOPES]; /* by a hash of the name */
+static int nquiet;
 
 static int level_of(const char *s)
 {
@@ -63,7 +72,8 @@ static double now_s(clockid_t clk)
 }
 
 /* Print the first k victims of the last scan; how many were printed. */
-static int emit(const struct scope *sc, int k, const char *trigger_ts)
+static int emit(const struct scope *sc, int k, const char *trigger_ts,
+		const char *evidence_ts)
 {
 	struct pol_victim v;
 	double ts = now_s(CLOCK_REALTIME);
@@ -101,17 +111,69 @@ static int emit(const struct scope *sc, int k, const char *trigger_ts)
 		rec_add(&out, "rule", v.rule);
 		if (trigger_ts)
 			rec_add(&out, "trigger_ts", trigger_ts);
+		if (evidence_ts)
+			rec_add(&out, "evidence_ts", evidence_ts);
 		rec_write(&out);
 	}
 	return n;
 }
 
-/* -f: one input line.  A verdict at or above the trigger ranks its
- * scope; with --pass every record goes through first. */
+static unsigned long long hash(const char *s)
+{
+	unsigned long long h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static int quiet_find(const char *scope)
+{
+	unsigned long long h = hash(scope);
+
+	for (int i = 0; i < nquiet; i++)
+		if (quiet[i] == h)
+			return i;
+	return -1;
+}
+
+static void quiet_end(int q)
+{
+	if (q >= 0)
+		quiet[q] = quiet[--nquiet];
+}
+
+/* Rank and print; "no candidate" once an episode. */
+static void rank(const struct scope *sc, double t, const char *ts,
+		 const char *evidence_ts)
+{
+	int dropped, q = quiet_find(sc->name);
+
+	if (pol_scan(rk, sc, t, &dropped) < 0) {
+		msg_warn("cannot list '%s'", proc_root(scope_roots.proc));
+		return;
+	}
+	if (dropped)
+		msg_warnx("more than %d processes in '%s': %d not ranked "
+			  "(see --max-procs)", o.max_procs, sc->name, dropped);
+	if (emit(sc, o.top < 0 ? 1 : o.top, ts, evidence_ts) > 0) {
+		quiet_end(q);
+	} else if (q < 0) {
+		msg_warnx("no candidate in '%s' (said once until its level "
+			  "falls below the trigger)", sc->name);
+		if (nquiet < QUIET_SCOPES)
+			quiet[nquiet++] = hash(sc->name);
+	}
+}
+
+/* -f: one input line.  A verdict whose fresh evidence (fresh=, else
+ * level=) reaches the trigger ranks its scope: a level only held by
+ * the predictor's hysteresis never does.  With --pass every record goes
+ * through first. */
 static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 {
 	struct scope sc;
-	const char *lv, *s, *cgv, *ts;
+	const char *lv, *s, *cgv, *ts, *fresh, *why;
 	char err[PATH_MAX + 128];
 	double t;
 	int level;
@@ -126,17 +188,24 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 	if (strcmp(in.kind, "verdict") != 0)
 		return 0;
 	lv = rec_get(&in, "level");
+	fresh = rec_get(&in, "fresh");
 	s = rec_get(&in, "scope");
 	ts = rec_get(&in, "ts");
-	if ((level = level_of(lv)) < 0 || !s || rec_num(&in, "ts", &t) != 1) {
-		msg_warnx("%s:%ld: bad verdict: %s", src->name, src->lineno,
-			  level < 0 ? "no level ok, warn, near-oom or oom" :
-			  !s ? "no scope" : "no ts");
+	level = level_of(fresh ? fresh : lv);
+	why = level_of(lv) < 0 ? "no level ok, warn, near-oom or oom" :
+	      fresh && level < 0 ? "fresh is not ok, warn, near-oom or oom" :
+	      !s ? "no scope" :
+	      rec_is_cut(&in, "scope") ? "its scope was cut: not ranked" :
+	      rec_num(&in, "ts", &t) != 1 ? "no ts" : NULL;
+	if (why) {
+		msg_warnx("%s:%ld: bad verdict: %s", src->name, src->lineno, why);
 		bad = 1;
 		return 0;
 	}
-	if (level < o.trigger)
+	if (level < o.trigger) {
+		quiet_end(quiet_find(s)); /* the episode is over */
 		return 0;
+	}
 	if (scope_parse(s, &sc, err, sizeof err) < 0) {
 		msg_warnx("%s:%ld: %s", src->name, src->lineno, err);
 		bad = 1;
@@ -152,30 +221,29 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 		bad = 1;
 		return 0;
 	}
-	if (pol_scan(rk, &sc, t) < 0) {
-		msg_warn("cannot list '%s'", proc_root(scope_roots.proc));
-		return 0;
-	}
-	if (emit(&sc, o.top < 0 ? 1 : o.top, ts) == 0)
-		msg_warnx("no candidate in '%s'", sc.name);
+	rank(&sc, t, ts, rec_get(&in, "evidence_ts"));
 	return 0;
 }
 
-static void add_rule(enum pol_action a, const char *spec,
+static void add_rule(enum rule_action a, const char *spec,
 		     struct argp_state *state)
 {
+	struct rules *rs = guard_rules();
 	char err[8192];
+	int rc;
 
-	(void)state;
-	if (pol_add_option(a, spec, err, sizeof err) < 0)
-		msg_errx(EXIT_USAGE, "%s", err);
+	if (!rs)
+		msg_err(EXIT_SYSTEM, "out of memory");
+	rc = rules_add_option(rs, a, spec, err, sizeof err);
+	if (rc == -2)
+		msg_err(EXIT_SYSTEM, "out of memory");
+	if (rc < 0)
+		argp_failure(state, EXIT_USAGE, 0, "%s", err);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	char err[8192];
 	long n;
-	int rc;
 
 	switch (key) {
 	case 's': o.scope = arg; break;
@@ -198,23 +266,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (msg_parse_double(arg, 0.001, 3600, &o.delay_s) < 0)
 			argp_error(state, "-d wants seconds in [0.001, 3600], not '%s'", arg);
 		break;
-	case OPT_ALLOW_PID1: o.allow_pid1 = 1; break;
 	case OPT_MAX_PROCS:
 		if (msg_parse_long(arg, 1, 4194304, &n) < 0)
 			argp_error(state, "--max-procs wants a count in [1, 4194304], not '%s'", arg);
 		o.max_procs = (int)n;
 		break;
-	case OPT_PROTECT: add_rule(POL_PROTECT, arg, state); break;
-	case OPT_PREFER: add_rule(POL_PREFER, arg, state); break;
-	case OPT_AVOID: add_rule(POL_AVOID, arg, state); break;
-	case 'P':
-		rc = pol_load(arg, err, sizeof err);
-		if (rc == -2)
-			msg_err(EXIT_SYSTEM, "cannot read '%s'", arg);
-		if (rc < 0)
-			msg_errx(EXIT_USAGE, "%s", err);
-		break;
-	case OPT_PASSWD: o.passwd = arg; break;
+	case OPT_PREFER: add_rule(RULE_PREFER, arg, state); break;
+	case OPT_AVOID: add_rule(RULE_AVOID, arg, state); break;
 	case 'f': o.follow = 1; break;
 	case OPT_TRIGGER:
 		if ((o.trigger = level_of(arg)) < 0)
@@ -256,32 +314,26 @@ int main(int argc, char **argv)
 		  "Order by oom_score (default), rss or growth", 0 },
 		{ "delay", 'd', "SECONDS", 0,
 		  "Scan twice, SECONDS apart, for growth_kbps", 0 },
-		{ "allow-pid1", OPT_ALLOW_PID1, NULL, 0,
-		  "A container's or pod's PID 1 may be a victim", 0 },
 		{ "max-procs", OPT_MAX_PROCS, "N", 0,
 		  "Size of the candidate table, allocated once (default 32768)", 0 },
-		{ NULL, 0, NULL, 0,
-		  "Rules (FIELD: name, cmdline, exe, user, cgroup, pod, namespace; "
-		  "REGEX: PCRE2):", 2 },
-		{ "protect", OPT_PROTECT, "FIELD=REGEX", 0, "Never a candidate", 0 },
+		{ NULL, 0, NULL, 0, "Order (FIELD=REGEX as for --protect):", 2 },
 		{ "prefer", OPT_PREFER, "FIELD=REGEX", 0,
 		  "Before every unmatched candidate", 0 },
 		{ "avoid", OPT_AVOID, "FIELD=REGEX", 0,
 		  "After every unmatched candidate", 0 },
-		{ "policy", 'P', "FILE", 0, "Rules from FILE, one a line", 0 },
-		{ "passwd", OPT_PASSWD, "FILE", 0,
-		  "User names from FILE (default /etc/passwd)", 0 },
 		{ NULL, 0, NULL, 0, "Following verdicts:", 3 },
 		{ "follow", 'f', NULL, 0,
 		  "Read verdicts (FILEs, - or stdin); rank a verdict's scope at "
 		  "the trigger", 0 },
 		{ "trigger", OPT_TRIGGER, "LEVEL", 0,
-		  "The level that ranks: ok, warn, near-oom (default) or oom", 0 },
+		  "The level of fresh evidence that ranks: ok, warn, near-oom "
+		  "(default) or oom", 0 },
 		{ "pass", OPT_PASS, NULL, 0,
 		  "Copy every input record through, in order", 0 },
 		{ 0 }
 	};
 	static const struct argp_child children[] = {
+		{ &guard_argp, 0, NULL, 0 },
 		{ &scope_roots_argp, 0, NULL, 0 },
 		{ &rec_argp, 0, NULL, 0 },
 		{ 0 }
@@ -295,23 +347,28 @@ int main(int argc, char **argv)
 	struct pol_opt po = { 0 };
 	struct scope sc;
 	char err[PATH_MAX + 128];
-	int status, n;
+	int status, n, dropped;
 
 	msg_init("foom-rank");
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	po.procfd = proc_open_root(proc_root(scope_roots.proc));
 	have_cg = cg_open(&cg, cg_root_path(scope_roots.cgroup)) == 0;
 	po.cg = have_cg ? &cg : NULL;
+	po.rules = guard_opts.rules;
+	if (!(po.pw = pw_load(guard_opts.passwd)))
+		msg_err(EXIT_SYSTEM, "cannot read '%s'",
+			guard_opts.passwd ? guard_opts.passwd : "/etc/passwd");
 	po.by = o.by;
-	po.allow_pid1 = o.allow_pid1;
+	po.allow_pid1 = guard_opts.allow_pid1;
 	po.max_procs = o.max_procs;
 	po.growth = o.by == POL_BY_GROWTH || o.delay_s >= 0;
-	po.passwd = o.passwd;
 	po.keep_fds = o.follow || o.delay_s >= 0;
 
 	if (o.follow) {
 		proc_harden();
-		rk = pol_rank_new(&po);
+		if (!(rk = pol_rank_new(&po)))
+			msg_err(EXIT_SYSTEM, "cannot set up for %d processes",
+				o.max_procs);
 		rec_out.flush_each = 1;
 		status = rec_loop(o.files, o.nfiles, on_line, NULL);
 		rec_flush();
@@ -325,20 +382,24 @@ int main(int argc, char **argv)
 			cg_root_path(scope_roots.cgroup));
 	if (scope_resolve(&cg, &sc, err, sizeof err) < 0)
 		msg_errx(EXIT_USAGE, "%s", err);
-	rk = pol_rank_new(&po);
+	if (!(rk = pol_rank_new(&po)))
+		msg_err(EXIT_SYSTEM, "cannot set up for %d processes", o.max_procs);
 	if (o.delay_s >= 0) {
 		struct timespec d = { (time_t)o.delay_s,
 				      (long)((o.delay_s - floor(o.delay_s)) * 1e9) };
 
-		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC)) < 0)
+		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &dropped) < 0)
 			msg_err(EXIT_SYSTEM, "cannot list '%s'",
 				proc_root(scope_roots.proc));
 		while (nanosleep(&d, &d) < 0 && errno == EINTR)
 			;
 	}
-	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC)) < 0)
+	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &dropped) < 0)
 		msg_err(EXIT_SYSTEM, "cannot list '%s'", proc_root(scope_roots.proc));
-	n = emit(&sc, o.top, NULL);
+	if (dropped)
+		msg_warnx("more than %d processes in '%s': %d not ranked "
+			  "(see --max-procs)", o.max_procs, sc.name, dropped);
+	n = emit(&sc, o.top, NULL, NULL);
 	rec_flush();
 	return n ? EXIT_OK : EXIT_NONE;
 }

@@ -19,6 +19,8 @@ void rec_reset(struct rec *r, const char *kind)
 	r->n = 0;
 	r->used = 0;
 	r->overflow = 0;
+	r->out_len = strlen(r->kind) + 1; /* the kind, the newline */
+	r->cut[0] = '\0';
 }
 
 /* Copy s (len bytes) into the record's buffer; NULL when full. */
@@ -37,17 +39,75 @@ static char *store(struct rec *r, const char *s, size_t len)
 	return p;
 }
 
+/* What one byte of a value takes in logfmt (rec_put_value). */
+static size_t esc_cost(unsigned char c)
+{
+	if (c == '"' || c == '\\' || c == '\n' || c == '\t' || c == '\r')
+		return 2;
+	return c < 0x20 || c == 0x7f ? 4 : 1;
+}
+
+/* Room left on the line for the cut= field, were it needed: its key and
+ * every key foom could name in it. */
+#define REC_CUT_RESERVE (sizeof " cut=" + sizeof ((struct rec *)0)->cut)
+
+static void note_cut(struct rec *r, const char *key)
+{
+	size_t len = strlen(r->cut);
+
+	if (len == 0 && r->n < REC_FIELDS_MAX) {
+		/* the field points at r->cut, which grows with later cuts */
+		r->f[r->n].key = "cut";
+		r->f[r->n].val = r->cut;
+		r->n++;
+	}
+	if (len + strlen(key) + 2 <= sizeof r->cut)
+		snprintf(r->cut + len, sizeof r->cut - len, "%s%s",
+			 len ? "," : "", key);
+}
+
 void rec_add(struct rec *r, const char *key, const char *val)
 {
 	const char *k, *v;
-	size_t mark = r->used;
+	size_t mark = r->used, len = strlen(val), klen = strlen(key);
+	size_t room, cost = 0, quoted = len == 0, cut = 0;
 
-	if (r->n >= REC_FIELDS_MAX) {
+	if (r->n >= REC_FIELDS_MAX - 1) { /* one kept for cut= */
 		r->overflow = 1;
 		return;
 	}
-	k = store(r, key, strlen(key));
-	v = k ? store(r, val, strlen(val)) : NULL;
+	/* The room this value has: its own cap, and what the line has left
+	 * after " key=" and the cut= field. */
+	room = REC_LINE_MAX - REC_CUT_RESERVE;
+	room = r->out_len + klen + 2 < room ? room - r->out_len - klen - 2 : 0;
+	if (room > REC_VALUE_MAX)
+		room = REC_VALUE_MAX;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)val[i];
+
+		quoted |= c <= ' ' || c == '"' || c == '=' || c == 0x7f;
+		cost += esc_cost(c);
+	}
+	if (cost + 2 * quoted > room) {
+		/* the longest head that fits, quoted, and ends on a whole
+		 * UTF-8 character */
+		size_t n = 0;
+
+		for (cost = 2; n < len && cost + esc_cost((unsigned char)val[n]) <= room; n++)
+			cost += esc_cost((unsigned char)val[n]);
+		while (n > 0 && n < len && ((unsigned char)val[n] & 0xc0) == 0x80)
+			n--;
+		len = n;
+		cut = 1;
+		if (cost > room) { /* not even "" fits: the key is named only */
+			note_cut(r, key);
+			return;
+		}
+	} else {
+		cost += 2 * quoted;
+	}
+	k = store(r, key, klen);
+	v = k ? store(r, val, len) : NULL;
 	if (!v) {
 		r->used = mark;
 		return;
@@ -55,6 +115,9 @@ void rec_add(struct rec *r, const char *key, const char *val)
 	r->f[r->n].key = k;
 	r->f[r->n].val = v;
 	r->n++;
+	r->out_len += klen + 2 + cost;
+	if (cut)
+		note_cut(r, key);
 }
 
 void rec_addf(struct rec *r, const char *key, const char *fmt, ...)
@@ -253,6 +316,21 @@ const char *rec_get(const struct rec *r, const char *key)
 	return NULL;
 }
 
+int rec_is_cut(const struct rec *r, const char *key)
+{
+	const char *c = rec_get(r, "cut");
+	size_t n = strlen(key);
+
+	while (c && *c) {
+		size_t m = strcspn(c, ",");
+
+		if (m == n && strncmp(c, key, n) == 0)
+			return 1;
+		c += m + (c[m] == ',');
+	}
+	return 0;
+}
+
 int rec_num(const struct rec *r, const char *key, double *v)
 {
 	const char *s = rec_get(r, key);
@@ -418,7 +496,8 @@ static void write_json(FILE *fp, const struct rec *r)
 	fputs("}\n", fp);
 }
 
-/* A TSV cell: tabs and newlines escaped so a row stays a row. */
+/* A TSV cell: tabs and newlines escaped so a row stays a row, other
+ * control characters as \xNN (as logfmt spells them). */
 static void tsv_cell(FILE *fp, const char *s)
 {
 	for (; *s; s++) {
@@ -426,7 +505,12 @@ static void tsv_cell(FILE *fp, const char *s)
 		case '\t': fputs("\\t", fp); break;
 		case '\n': fputs("\\n", fp); break;
 		case '\\': fputs("\\\\", fp); break;
-		default: putc(*s, fp);
+		default:
+			/* a terminal escape in a comm is not the operator's */
+			if ((unsigned char)*s < 0x20 || *s == 0x7f)
+				fprintf(fp, "\\x%02x", (unsigned char)*s);
+			else
+				putc(*s, fp);
 		}
 	}
 }

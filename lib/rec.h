@@ -16,9 +16,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Longest input line read as a record; longer ones are rejected (the
- * longest record foom writes, a victim with a 4 KiB cmdline, fits). */
-#define REC_LINE_MAX 16384
+/* Longest input line read as a record; longer ones are rejected.  Every
+ * record foom writes fits: rec_add cuts what would not (REC_VALUE_MAX). */
+#define REC_LINE_MAX 65536
+/* Longest value written, as logfmt spells it (quotes and escapes
+ * counted): a cmdline, a cgroup path or a comm is chosen by whoever runs
+ * the process, and an escaped byte takes four.  A longer value is cut to
+ * fit and its key named in the record's cut= field. */
+#define REC_VALUE_MAX 4096
 /* Most fields in a record: a v2 sample has about 60. */
 #define REC_FIELDS_MAX 128
 
@@ -31,12 +36,16 @@ struct rec {
 	char kind[32];
 	int n;
 	int overflow; /* a field did not fit and was dropped */
+	size_t out_len; /* the logfmt line so far, as written */
+	char cut[128];  /* keys whose values were cut, comma-separated */
 	struct rec_field f[REC_FIELDS_MAX];
 	size_t used;
 	char buf[2 * REC_LINE_MAX];
 };
 
-/* Building. */
+/* Building.  A value longer than REC_VALUE_MAX (as written), or one that
+ * would take the line past REC_LINE_MAX, is cut, and the writers add
+ * cut=KEY,... at the end: whoever reads the record knows it is not whole. */
 void rec_reset(struct rec *r, const char *kind);
 void rec_add(struct rec *r, const char *key, const char *val);
 void rec_addf(struct rec *r, const char *key, const char *fmt, ...)
@@ -51,6 +60,8 @@ void rec_add_ts(struct rec *r, const char *key, double ts);
 int rec_parse(struct rec *r, const char *line, size_t len, char *err,
 	      size_t errlen);
 const char *rec_get(const struct rec *r, const char *key);
+/* 1 when the record's cut= names key: its value is not the whole. */
+int rec_is_cut(const struct rec *r, const char *key);
 /* 1 and *v set when key holds a number, 0 when absent, -1 when not a
  * number. */
 int rec_num(const struct rec *r, const char *key, double *v);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pods.h"
 #include "scope.h"
 
 struct scope_roots scope_roots;
@@ -147,30 +148,18 @@ int scope_pod_name(const char *uid, char *ns, size_t nslen, char *name,
 {
 	DIR *d = opendir(scope_pods_dir());
 	struct dirent *e;
-	size_t ulen = strlen(uid);
+	struct pod p;
 	int rc = -1;
 
 	if (!d)
 		return -1;
-	while (rc < 0 && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		const char *sep;
-
-		if (n <= ulen + 1 || strcmp(e->d_name + n - ulen, uid) != 0 ||
-		    e->d_name[n - ulen - 1] != '_')
-			continue;
-		sep = strchr(e->d_name, '_');
-		if (!sep || (size_t)(sep - e->d_name) >= nslen ||
-		    (size_t)(n - ulen - 1 - (sep - e->d_name) - 1) >= namelen ||
-		    sep == e->d_name + n - ulen - 1)
-			continue;
-		memcpy(ns, e->d_name, sep - e->d_name);
-		ns[sep - e->d_name] = '\0';
-		n = (size_t)(e->d_name + n - ulen - 1 - (sep + 1));
-		memcpy(name, sep + 1, n);
-		name[n] = '\0';
-		rc = 0;
-	}
+	while (rc < 0 && (e = readdir(d)))
+		if (pods_entry(e->d_name, &p) == 0 && strcmp(p.uid, uid) == 0 &&
+		    strlen(p.ns) < nslen && strlen(p.name) < namelen) {
+			strcpy(ns, p.ns);
+			strcpy(name, p.name);
+			rc = 0;
+		}
 	closedir(d);
 	return rc;
 }
@@ -180,17 +169,15 @@ static int pod_uid_by_name(const struct scope *sc, char *uid, size_t uidlen)
 {
 	DIR *d = opendir(scope_pods_dir());
 	struct dirent *e;
-	char prefix[520];
-	size_t plen;
+	struct pod p;
 	int rc = -1;
 
 	if (!d)
 		return -1;
-	plen = (size_t)snprintf(prefix, sizeof prefix, "%s_%s_", sc->ns, sc->pod);
 	while (rc < 0 && (e = readdir(d)))
-		if (strncmp(e->d_name, prefix, plen) == 0 &&
-		    !strchr(e->d_name + plen, '_') && strlen(e->d_name + plen) < uidlen) {
-			strcpy(uid, e->d_name + plen);
+		if (pods_entry(e->d_name, &p) == 0 && strcmp(p.ns, sc->ns) == 0 &&
+		    strcmp(p.name, sc->pod) == 0 && strlen(p.uid) < uidlen) {
+			strcpy(uid, p.uid);
 			rc = 0;
 		}
 	closedir(d);

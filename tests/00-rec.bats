@@ -17,8 +17,8 @@ line" "$(printf 'bell\aesc\033del\177')" 'héllo wörld ✓' '' '"' '\' '=')
 	# each value comes back byte for byte through -o as well
 	for i in "${!vals[@]}"; do
 		got=$(recio -o "k$i" "$BATS_TEST_TMPDIR/a"; echo x)
-		want=$(printf '%s' "${vals[$i]}" | sed 's/\\/\\\\/g; s/	/\\t/g' |
-			awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }'; echo; echo x)
+		want=$(printf '%s' "${vals[$i]}" | perl -0777 -pe 's/\\/\\\\/g; s/\t/\\t/g;
+			s/\n/\\n/g; s/([\x00-\x1f\x7f])/sprintf("\\x%02x", ord $1)/ge'; echo; echo x)
 		[ "$got" = "$want" ] || { echo "k$i: got [$got] want [$want]"; false; }
 	done
 }
@@ -48,6 +48,37 @@ node              10       -
 cgroup:/long/name -        3
 OUT
 	assert_golden "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/t"
+}
+
+@test "rec: -o escapes control characters, so a comm cannot drive the terminal" {
+	recio -w victim "comm=$(printf 'a\033[31mb\001')" pid=7 > "$BATS_TEST_TMPDIR/v"
+	recio -o comm,pid "$BATS_TEST_TMPDIR/v" > "$BATS_TEST_TMPDIR/o"
+	! grep -q "$(printf '\033')" "$BATS_TEST_TMPDIR/o"
+	[ "$(cat "$BATS_TEST_TMPDIR/o")" = "$(printf 'a\\x1b[31mb\\x01\t7')" ]
+}
+
+@test "rec: a value too long to write is cut, named in cut=, and reads back" {
+	v=$(head -c 5000 /dev/zero | tr '\0' '\001')
+	recio -w victim pid=7 "cmdline=$v" rss_kb=1 > "$BATS_TEST_TMPDIR/a"
+	# each \x01 is written as four bytes: the value holds what fits
+	[ "$(recio -o cut "$BATS_TEST_TMPDIR/a")" = cmdline ]
+	[ "$(recio -o pid,rss_kb "$BATS_TEST_TMPDIR/a")" = "$(printf '7\t1')" ]
+	len=$(recio -o cmdline "$BATS_TEST_TMPDIR/a" | wc -c)
+	[ "$len" -gt 4000 ] && [ "$len" -le 4096 ]
+	recio "$BATS_TEST_TMPDIR/a" | cmp - "$BATS_TEST_TMPDIR/a"
+	# a short value is not cut and no cut= appears
+	recio -w victim pid=7 cmdline=short | { ! grep -q cut=; }
+}
+
+@test "rec: a record of many long values still fits a reader's line" {
+	v=$(head -c 5000 /dev/zero | tr '\0' '\001')
+	args=()
+	for i in $(seq 1 30); do args+=("k$i=$v"); done
+	recio -w victim "${args[@]}" last=1 > "$BATS_TEST_TMPDIR/a"
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/a")" -le 65536 ]
+	recio "$BATS_TEST_TMPDIR/a" > /dev/null
+	# what did not fit is named, the last key included
+	recio -o cut "$BATS_TEST_TMPDIR/a" | grep -q ',last$'
 }
 
 @test "rec: -o prints the chosen fields tab-separated, record as kind" {
@@ -83,10 +114,10 @@ OUT
 }
 
 @test "rec: a line longer than the limit is refused, the next one read" {
-	{ printf 's a='; head -c 20000 /dev/zero | tr '\0' x; printf '\ns b=1\n'; } > "$BATS_TEST_TMPDIR/long"
+	{ printf 's a='; head -c 70000 /dev/zero | tr '\0' x; printf '\ns b=1\n'; } > "$BATS_TEST_TMPDIR/long"
 	run recio "$BATS_TEST_TMPDIR/long"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"long:1: bad record: line longer than 16384 bytes"* ]]
+	[[ "$output" == *"long:1: bad record: line longer than 65536 bytes"* ]]
 	[[ "$output" == *"s b=1"* ]]
 }
 

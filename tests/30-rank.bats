@@ -107,37 +107,61 @@ pids() {
 	[ ! -s "$T/err" ]
 }
 
-@test "rank: foom's own process and its process group are never candidates" {
+@test "rank: foom itself and its ancestors are never candidates; its group's others are" {
 	cp -r "$FR/proc" "$T/proc"
 	# In the shell that becomes foom-rank (exec keeps the PID): write
-	# itself, a process of its group and a control outside the group
-	# into the tree, each with the top oom_score.
+	# itself, its parent (with the parent's real start time), a process
+	# of its group, and the parent's PID with another start time (a
+	# reused PID is not the ancestor), each with the top oom_score.
 	cat > "$T/run" <<'SH'
 p=$1/proc; shift
 pg=$(cut -d' ' -f5 /proc/$$/stat)
-for pid in $$ 777 778; do
+pstart=$(sed 's/.*) //' /proc/$PPID/stat | cut -d' ' -f20)
+for pid in $$ $PPID 777; do
 	cp -r "$p/500" "$p/$pid"
-	grp=$pid; [ "$pid" = 777 ] && grp=$pg
-	sed -i -E "s/^500 \(orphan-tool\) S 1 500 500 /$pid (orphan-tool) S 1 $grp $grp /" "$p/$pid/stat"
+	sed -i -E "s/^500 \(orphan-tool\) S 1 500 500 /$pid (orphan-tool) S 1 $pg $pg /" "$p/$pid/stat"
 	echo 1000 > "$p/$pid/oom_score"
 done
-exec foom-rank --proc "$p" --cgroup-root "$1" -o pid,pgid -k 3
+sed -i -E "s/ 4000 12288000 / $pstart 12288000 /" "$p/$PPID/stat"
+exec foom-rank --proc "$p" --cgroup-root "$1" -o pid -k 3
 SH
-	run sh "$T/run" "$T" "$FR/cg-v1"
-	[ "$status" -eq 0 ]
-	# the control ranks high: the others would, too, were they counted
-	[ "$(echo "$output" | cut -f1 | pids)" = "320 778 301" ]
+	sh -c 'echo "$$ $PPID" > "$0/ids"; exec sh "$0/run" "$0" "$1"' "$T" "$FR/cg-v1" > "$T/out"
+	read -r self parent < "$T/ids"
+	# 320 (oom_score 1000, more RSS) leads; then the group's other
+	# process; neither foom-rank nor its parent is there
+	[ "$(pids < "$T/out")" = "320 777 301" ]
+	[ -d "$T/proc/$self" ] && [ -d "$T/proc/$parent" ]
 }
 
-@test "rank: live, foom-rank never lists itself or its process group" {
-	run sh -c 'echo "$$ $(cut -d" " -f5 /proc/$$/stat)" > "$0/self"; exec foom-rank -o pid,pgid' "$T"
+@test "rank: a reused PID is not the ancestor: another start time is a candidate" {
+	cp -r "$FR/proc" "$T/proc"
+	cat > "$T/run" <<'SH'
+p=$1/proc; shift
+pg=$(cut -d' ' -f5 /proc/$$/stat)
+for pid in $PPID; do
+	cp -r "$p/500" "$p/$pid"
+	sed -i -E "s/^500 \(orphan-tool\) S 1 500 500 /$pid (orphan-tool) S 1 $pg $pg /" "$p/$pid/stat"
+	echo 1000 > "$p/$pid/oom_score"
+done
+exec foom-rank --proc "$p" --cgroup-root "$1" -o pid -k 3
+SH
+	sh -c 'echo "$PPID" > "$0/ids"; exec sh "$0/run" "$0" "$1"' "$T" "$FR/cg-v1" > "$T/out"
+	read -r parent < "$T/ids"
+	# the fixture's start time (4000) is not the live parent's
+	[ "$(pids < "$T/out")" = "320 $parent 301" ]
+}
+
+@test "rank: live, foom-rank never lists itself or its ancestors; its group's others it does" {
+	run sh -c 'sleep 300 & echo "$$ $! $PPID" > "$0/self"; exec foom-rank -o pid,pgid' "$T"
+	read -r self sib parent < "$T/self"
+	kill "$sib" 2>/dev/null || true
 	[ "$status" -eq 0 ]
-	read -r self pgrp < "$T/self"
 	[ -n "$output" ]
-	[ "$(echo "$output" | awk -v p="$self" -v g="$pgrp" '$1 == p || $2 == g' | wc -l)" -eq 0 ]
-	# the test's own shell (another process group) is there
-	echo "$output" | awk -v p="$$" '$1 == p { ok = 1 } END { exit !ok }' ||
-		[ "$(cut -d' ' -f5 /proc/$$/stat)" = "$pgrp" ]
+	[ "$(echo "$output" | awk -v p="$self" -v q="$parent" '$1 == p || $1 == q' | wc -l)" -eq 0 ]
+	# a sibling in its process group (as a script's child is) is listed
+	echo "$output" | awk -v p="$sib" '$1 == p { ok = 1 } END { exit !ok }'
+	# ancestors further up: bats itself, the test's shell
+	echo "$output" | awk -v p="$$" '$1 == p { bad = 1 } END { exit bad }'
 }
 
 @test "rank: a protect rule removes what it matches, on any field" {
@@ -235,18 +259,27 @@ SH
 	[ "$output" = "$(printf '320\t2200\t\tlogrotate')" ]
 }
 
-@test "rank: a long cmdline is cut at 4095 bytes, NULs as spaces; the record reads back" {
+@test "rank: rules see the whole cmdline past 4 KiB; the record's is cut and says so" {
 	cp -r "$FR/proc" "$T/proc"
 	head -c 3000 /dev/zero | tr '\0' a > "$T/arg"
-	{ printf 'tool\0'; cat "$T/arg"; printf '\0'; cat "$T/arg"; printf '\0'; cat "$T/arg"; printf '\0'; } \
+	head -c 3000 /dev/zero | tr '\0' b > "$T/brg"
+	{ printf 'tool\0'; cat "$T/arg"; printf '\0'; cat "$T/arg"; printf '\0'; cat "$T/brg"; printf '\0'; } \
 		> "$T/proc/500/cmdline"
 	foom-rank --proc "$T/proc" --cgroup-root "$FR/cg-v1" --prefer name=orphan -k 1 > "$T/out"
+	[ "$(recio -o pid,cut "$T/out")" = "$(printf '500\tcmdline')" ]
 	recio -o cmdline "$T/out" > "$T/cmd"
-	[ "$(head -c 4095 "$T/cmd" | tr -d '\n' | wc -c)" -eq 4095 ]
-	[ "$(tr -d '\n' < "$T/cmd" | wc -c)" -eq 4095 ]
+	# quoted (it holds blanks): 4094 bytes of it fit in 4096
+	[ "$(tr -d '\n' < "$T/cmd" | wc -c)" -eq 4094 ]
 	[ "$(cut -c1-9 "$T/cmd")" = "tool aaaa" ]
 	[ "$(cut -c3005-3007 "$T/cmd")" = "a a" ]
-	[ "$(wc -c < "$T/out")" -lt 16384 ]
+	# a protect rule on what lies past 8 KiB still matches
+	foom-rank --proc "$T/proc" --cgroup-root "$FR/cg-v1" --prefer name=orphan \
+		--protect 'cmdline=b{3000}$' -o pid > "$T/pids"
+	! grep -qx 500 "$T/pids"
+	[ -s "$T/pids" ]
+	foom-rank --proc "$T/proc" --cgroup-root "$FR/cg-v1" --prefer name=orphan \
+		--prefer 'cmdline=b{3000}$' -k 1 -o pid,rule > "$T/r"
+	[ "$(cat "$T/r")" = "$(printf '500\tprefer name=orphan')" ]
 }
 
 @test "rank: exit 1 when there is no candidate" {

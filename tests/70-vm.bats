@@ -69,6 +69,9 @@ kill_rec() { # kill_rec TS PID COMM
 	[[ ${lines[1]} == *" arm=foom killed=hog kill_s=1.5 stall_onset_s=- kernel_oom_kills=0 "*" result=pass" ]]
 	# the stalled reader: ~30x its p50, a worst gap of one stalled read
 	[[ ${lines[0]} == *" reader_worst_ms=3"* ]]
+	# ~28 stalled iterations a second, ~166 healthy ones
+	[[ ${lines[0]} == *" reader_min_ops_ps=28 "* ]]
+	[[ ${lines[1]} == *" reader_min_ops_ps=16"?" "* ]]
 }
 
 @test "vm score: a kill after the reader stalled fails, naming both times" {

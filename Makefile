@@ -62,6 +62,7 @@ bench: all
 
 eval: all
 	bench/eval
+	bench/vm/eval
 
 # The live side-by-side run (root, a memory cgroup, minutes) and the demo.
 bench-live: all

@@ -135,6 +135,7 @@ kill_rec() { # kill_rec TS PID COMM
 	end_arm "$R" foom 111.600
 	run "$SCORE" "$R"
 	[[ ${lines[0]} == *"result=fail reason=\"no stall and no OOM kill: the scenario did not reach near-OOM\""* ]]
+	[[ ${lines[1]} == *"result=fail reason=\"foom did not kill hog (nor did the reader stall: the load did not reach near-OOM in this arm)\""* ]]
 }
 
 @test "vm score: a guest that did not boot, or an arm that did not finish, is a failure with its reason" {

@@ -93,6 +93,7 @@ bench: all
 
 eval: all
 	bench/eval
+	bench/vm/eval
 
 # The live side-by-side run (root, a memory cgroup, minutes) and the demo.
 bench-live: all
@@ -124,6 +125,20 @@ bench-deps:
 	done; \
 	exit $${st:-0}
 
+# The VM harness's packages (bench/vm).  The guest kernel is unpacked
+# into bench/vm/.kernel, never installed: installing a linux-image
+# package would add it to this host's boot menu and initramfs.
+vm-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		qemu-system-x86 qemu-utils busybox-static kmod cpio e2fsprogs python3
+	bench/vm/getkernel
+
+# Every host shape in its own VM, side by side with the kernel alone
+# (root, about 20 minutes).
+vmcheck: all
+	bench/vm/vmcheck
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
@@ -150,6 +165,6 @@ uninstall:
 clean:
 	rm -rf .asan .fuzz lib/*.o lib/*.d lib/libfoom.a cmd/*.d tests/*.d $(CMDS) $(TESTBIN)
 
-.PHONY: all asan fuzz fuzz-build fuzz-smoke check bench bench-live bench-deps demo eval deps install uninstall clean
+.PHONY: all asan fuzz fuzz-build fuzz-smoke check bench bench-live bench-deps demo eval deps vm-deps vmcheck install uninstall clean
 
 -include $(LIBOBJ:.o=.d) $(CMDS:=.d) $(TESTBIN:=.d) $(FUZZBIN:=.d)

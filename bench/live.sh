@@ -1,16 +1,21 @@
 # SPDX-License-Identifier: MIT
 # Sourced by bench/demo and bench/livelock: live memory cgroups made
 # beneath the caller's own, the workloads started in them, and their
-# removal.  The scenarios are those of the near-OOM traces: a v1 memory
-# cgroup with a limit, the same processes in a cgroup2 group of the same
-# path for PSI (when a cgroup2 tree is mounted beside v1), and a blkio
-# group for a disk throttle.
+# removal.  The scenarios are those of the near-OOM traces.  On a host
+# with the cgroup v1 memory controller: a v1 memory cgroup with a limit,
+# the same processes in a cgroup2 group of the same path for PSI (when a
+# cgroup2 tree is mounted beside v1), and a blkio group for a disk
+# throttle.  On a cgroup v2 host: one v2 group with memory.max (and
+# io.max for the throttle), its parent's subtree_control given +memory
+# (+io) where that is needed and permitted.
 
 # shellcheck disable=SC2034 # PID and the others are for the caller
 LIVE_TOP=$(cd "$(dirname "$0")/.." && pwd)
 LIVE_V1=/sys/fs/cgroup/memory
 LIVE_V2=/sys/fs/cgroup/unified
 LIVE_BLKIO=/sys/fs/cgroup/blkio
+# the unified hierarchy of a v2-only host
+LIVE_V2ROOT=/sys/fs/cgroup
 : "${FOOM_TESTBIN:=$LIVE_TOP/tests}"
 : "${FOOM_BIN:=$LIVE_TOP/cmd}"
 PATH=$FOOM_BIN:$LIVE_TOP/cmd:$FOOM_TESTBIN:$PATH
@@ -18,15 +23,46 @@ export PATH
 
 live_now() { date +%s.%3N; }
 
+# live_mode: v1 where the v1 memory controller is mounted, v2 where the
+# unified hierarchy holds the memory controller, else nothing.
+live_mode() {
+	if [ -f "$LIVE_V1/cgroup.procs" ]; then
+		echo v1
+	elif grep -qw memory "$LIVE_V2ROOT/cgroup.controllers" 2>/dev/null; then
+		echo v2
+	fi
+}
+
 # live_need: why a live run cannot happen here (on stdout), or nothing.
 live_need() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "needs root to create a memory cgroup"
-	elif [ ! -f "$LIVE_V1/cgroup.procs" ]; then
-		echo "needs the cgroup v1 memory controller at $LIVE_V1"
+	elif [ -z "$(live_mode)" ]; then
+		echo "needs a memory controller: cgroup v1 at $LIVE_V1 or cgroup v2 at $LIVE_V2ROOT"
 	elif [ ! -x "$FOOM_TESTBIN/hog" ] || [ ! -x "$FOOM_TESTBIN/reader" ]; then
 		echo "needs tests/hog and tests/reader: run make"
 	fi
+}
+
+# live_own2: this process's cgroup path in the unified hierarchy.
+live_own2() {
+	awk -F: '$1 == "0" && $2 == "" { print $3; exit }' /proc/self/cgroup
+}
+
+# live_enable2 DIR CONTROLLER: CONTROLLER in DIR's subtree_control, so
+# the groups made beneath DIR have it; remembers what it turned on.
+# The kernel refuses it in a non-root group that holds processes.
+live_enable2() {
+	grep -qw "$2" "$1/cgroup.subtree_control" && return 0
+	if ! grep -qw "$2" "$1/cgroup.controllers"; then
+		echo "live: no $2 controller in $1" >&2
+		return 1
+	fi
+	if ! echo "+$2" > "$1/cgroup.subtree_control"; then
+		echo "live: cannot enable $2 beneath $1 (a non-root cgroup with processes cannot: run from a cgroup of your own, e.g. systemd-run --scope)" >&2
+		return 1
+	fi
+	CG_ENABLED="$CG_ENABLED $1:$2"
 }
 
 # live_own CONTROLLER: this process's cgroup path in a v1 hierarchy.
@@ -37,12 +73,31 @@ live_own() {
 
 # live_cg_new NAME LIMIT_MIB: a memory cgroup beneath our own.  Sets
 # CG_PATH (as foom spells it), CG_DIR, CG_PROCS (the cgroup.procs files
-# a started process joins) and, with LIVE_THROTTLE=1, CG_BLKIO.
+# a started process joins), CG_VER (v1 or v2) and, with LIVE_THROTTLE=1,
+# CG_BLKIO.
 live_cg_new() {
+	CG_V2='' CG_V2_MADE='' CG_BLKIO='' CG_ENABLED=''
+	CG_VER=$(live_mode)
+	if [ "$CG_VER" = v2 ]; then
+		local_base=$(live_own2)
+		local_base=${local_base%/}
+		CG_PATH=$local_base/$1
+		CG_DIR=$LIVE_V2ROOT$CG_PATH
+		live_enable2 "$LIVE_V2ROOT$local_base" memory || return 1
+		if [ "${LIVE_THROTTLE:-0}" = 1 ]; then
+			live_enable2 "$LIVE_V2ROOT$local_base" io || return 1
+		fi
+		mkdir "$CG_DIR" || return 1
+		echo $(($2 * 1048576)) > "$CG_DIR/memory.max"
+		CG_PROCS=$CG_DIR/cgroup.procs
+		CG_V2=$CG_DIR
+		[ "${LIVE_THROTTLE:-0}" != 1 ] || CG_BLKIO=$CG_DIR
+		export CG_PATH CG_DIR CG_PROCS CG_V2 CG_BLKIO CG_VER
+		return 0
+	fi
 	local_base=$(live_own memory)
 	CG_PATH=${local_base%/}/$1
 	CG_DIR=$LIVE_V1$CG_PATH
-	CG_V2='' CG_V2_MADE='' CG_BLKIO=''
 	mkdir "$CG_DIR" || return 1
 	echo $(($2 * 1048576)) > "$CG_DIR/memory.limit_in_bytes"
 	CG_PROCS=$CG_DIR/cgroup.procs
@@ -68,7 +123,7 @@ live_cg_new() {
 		mkdir "$CG_BLKIO" || return 1
 		CG_PROCS="$CG_PROCS $CG_BLKIO/cgroup.procs"
 	fi
-	export CG_PATH CG_DIR CG_PROCS CG_V2 CG_BLKIO
+	export CG_PATH CG_DIR CG_PROCS CG_V2 CG_BLKIO CG_VER
 }
 
 # live_cg_run CMD...: start CMD in the background inside the cgroup
@@ -81,13 +136,13 @@ live_cg_run() {
 }
 
 # live_cg_oom_kills: the cgroup's kernel OOM kills so far.
+# (v2: memory.events, which counts those of the groups beneath too).
 live_cg_oom_kills() {
-	awk '$1 == "oom_kill" { print $2 }' "$CG_DIR/memory.oom_control"
-}
-
-# live_cg_stat KEY: a memory.stat value in MiB.
-live_cg_stat() {
-	awk -v k="$1" '$1 == k { printf "%d", $2 / 1048576 }' "$CG_DIR/memory.stat"
+	if [ "$CG_VER" = v2 ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$CG_DIR/memory.events"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$CG_DIR/memory.oom_control"
+	fi
 }
 
 # live_cg_kill: SIGKILL what runs in the cgroup (only what we started is
@@ -105,9 +160,10 @@ live_cg_kill() {
 }
 
 # live_cg_empty: uncharge the page cache left behind, so the next run
-# starts from an empty cgroup.
+# starts from an empty cgroup (v2 has no force_empty; its rmdir leaves
+# the cache to the parent).
 live_cg_empty() {
-	echo 0 > "$CG_DIR/memory.force_empty" 2>/dev/null || :
+	[ "$CG_VER" = v2 ] || echo 0 > "$CG_DIR/memory.force_empty" 2>/dev/null || :
 }
 
 live_cg_destroy() {
@@ -123,8 +179,13 @@ live_cg_destroy() {
 	for local_d in $CG_V2_MADE; do
 		rmdir "$local_d" 2>/dev/null || :
 	done
-	[ -z "$CG_BLKIO" ] || rmdir "$CG_BLKIO" 2>/dev/null || :
-	CG_DIR='' CG_V2_MADE='' CG_BLKIO=''
+	[ -z "$CG_BLKIO" ] || [ "$CG_BLKIO" = "$CG_DIR" ] || rmdir "$CG_BLKIO" 2>/dev/null || :
+	# what live_enable2 turned on, turned off again (refused while
+	# another group beneath still uses it: then it stays)
+	for local_e in $CG_ENABLED; do
+		echo "-${local_e##*:}" > "${local_e%:*}/cgroup.subtree_control" 2>/dev/null || :
+	done
+	CG_DIR='' CG_V2_MADE='' CG_BLKIO='' CG_ENABLED=''
 }
 
 # live_throttle IOPS FILE: limit the cgroup's reads of FILE's disk.
@@ -134,7 +195,11 @@ live_throttle() {
 	if [ -f "/sys/dev/block/$local_mm/partition" ]; then
 		local_mm=$(cat "/sys/dev/block/$local_mm/../dev")
 	fi
-	echo "$local_mm $1" > "$CG_BLKIO/blkio.throttle.read_iops_device"
+	if [ "$CG_VER" = v2 ]; then
+		echo "$local_mm riops=$1" > "$CG_BLKIO/io.max"
+	else
+		echo "$local_mm $1" > "$CG_BLKIO/blkio.throttle.read_iops_device"
+	fi
 }
 
 # live_file PATH MIB: a file of MIB MiB of random data (kept between

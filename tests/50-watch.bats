@@ -203,7 +203,7 @@ teardown() {
 }
 
 oom_kills() {
-	awk '$1 == "oom_kill" { print $2 }' "$MEMCG_DIR/memory.oom_control"
+	memcg_oom_kills
 }
 
 # live_setup: a 512 MiB cgroup with the protected reader's 256 MiB file

@@ -55,23 +55,58 @@ need_traces() {
 }
 
 # Live memory cgroups.  memcg_create NAME LIMIT_BYTES sets MEMCG_DIR (the
-# directory) and MEMCG_PATH (the path inside the hierarchy, as foom
-# spells it) for a new v1 memory cgroup beneath this test's own; the
-# limit is capped at 1 GiB.  memcg_destroy removes it.
+# directory), MEMCG_PATH (the path inside the hierarchy, as foom spells
+# it) and MEMCG_VER (v1 or v2) for a new memory cgroup beneath this
+# test's own: v1 where the v1 memory controller is mounted, else v2
+# (memory.max), with +memory in the parent's subtree_control where it
+# is missing and the kernel permits it; the limit is capped at 1 GiB.
+# memcg_destroy removes it (and turns off what memcg_create turned on).
 memcg_create() {
-	local name=$1 limit=$2 base
+	local name=$1 limit=$2 base parent
 	[ "$(id -u)" = 0 ] || skip "live test: needs root to create a memory cgroup"
-	[ -d /sys/fs/cgroup/memory ] ||
-		skip "live test: no cgroup v1 memory controller at /sys/fs/cgroup/memory"
 	[ "$limit" -le 1073741824 ] || limit=1073741824
-	base=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3; exit }' /proc/self/cgroup)
-	base=${base%/}
-	MEMCG_PATH=$base/foom-test-$$-$name
-	MEMCG_DIR=/sys/fs/cgroup/memory$MEMCG_PATH
+	MEMCG_ENABLED=
+	if [ -f /sys/fs/cgroup/memory/cgroup.procs ]; then
+		MEMCG_VER=v1
+		base=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3; exit }' /proc/self/cgroup)
+		base=${base%/}
+		MEMCG_PATH=$base/foom-test-$$-$name
+		MEMCG_DIR=/sys/fs/cgroup/memory$MEMCG_PATH
+	elif grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		MEMCG_VER=v2
+		base=$(awk -F: '$1 == "0" && $2 == "" { print $3; exit }' /proc/self/cgroup)
+		base=${base%/}
+		parent=/sys/fs/cgroup$base
+		grep -qw memory "$parent/cgroup.controllers" ||
+			skip "live test: no memory controller in $parent"
+		if ! grep -qw memory "$parent/cgroup.subtree_control"; then
+			# refused in a non-root cgroup that holds processes
+			echo +memory > "$parent/cgroup.subtree_control" 2>/dev/null ||
+				skip "live test: cannot enable the memory controller beneath $parent"
+			MEMCG_ENABLED=$parent
+		fi
+		MEMCG_PATH=$base/foom-test-$$-$name
+		MEMCG_DIR=/sys/fs/cgroup$MEMCG_PATH
+	else
+		skip "live test: no memory controller (cgroup v1 at /sys/fs/cgroup/memory or v2 at /sys/fs/cgroup)"
+	fi
 	mkdir "$MEMCG_DIR" 2>/dev/null ||
-		skip "live test: cannot create a memory cgroup under $base"
-	echo "$limit" > "$MEMCG_DIR/memory.limit_in_bytes"
-	export MEMCG_DIR MEMCG_PATH
+		skip "live test: cannot create a memory cgroup under ${base:-/}"
+	if [ "$MEMCG_VER" = v1 ]; then
+		echo "$limit" > "$MEMCG_DIR/memory.limit_in_bytes"
+	else
+		echo "$limit" > "$MEMCG_DIR/memory.max"
+	fi
+	export MEMCG_DIR MEMCG_PATH MEMCG_VER
+}
+
+# memcg_oom_kills: the kernel's OOM kills in the test's cgroup so far.
+memcg_oom_kills() {
+	if [ "$MEMCG_VER" = v2 ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$MEMCG_DIR/memory.events"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$MEMCG_DIR/memory.oom_control"
+	fi
 }
 
 # memcg_destroy: kill what this test started in it (nothing else is
@@ -89,10 +124,15 @@ memcg_destroy() {
 	done
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		rmdir "$MEMCG_DIR" 2>/dev/null && break
-		echo 0 > "$MEMCG_DIR/memory.force_empty" 2>/dev/null || true
+		# v1 only: a v2 rmdir leaves the page cache to the parent
+		[ "${MEMCG_VER:-v1}" = v2 ] ||
+			echo 0 > "$MEMCG_DIR/memory.force_empty" 2>/dev/null || true
 		sleep 0.2
 	done
-	MEMCG_DIR=
+	# refused while another cgroup beneath still uses it: then it stays
+	[ -z "${MEMCG_ENABLED:-}" ] ||
+		echo -memory > "$MEMCG_ENABLED/cgroup.subtree_control" 2>/dev/null || true
+	MEMCG_DIR= MEMCG_ENABLED=
 }
 
 # in_memcg CMD...: run CMD in the background inside the test's cgroup;

@@ -535,6 +535,9 @@ IN
 	mkfifo "$T/go" "$T/verdicts"
 	in_memcg sh -c 'read x < "$0"; exec "$1" 300' "$T/go" "$T/protectme"
 	victim=$PID
+	# in its cgroup, and still the shell waiting to exec, before a scan
+	for i in $(seq 200); do grep -qx "$victim" "$MEMCG_DIR/cgroup.procs" && break; sleep 0.05; done
+	grep -qx "$victim" "$MEMCG_DIR/cgroup.procs"
 	foom-rank -f --protect 'name=^protectme$' -o pid,comm < "$T/verdicts" > "$T/out" 2> "$T/err" &
 	rpid=$!
 	exec 5> "$T/verdicts"

@@ -581,6 +581,7 @@ IN
 	cp "$(command -v sleep)" "$T/sshd"
 	"$T/sshd" 300 &
 	fake=$!
+	for i in $(seq 200); do [ "$(cat /proc/$fake/comm)" = sshd ] && break; sleep 0.05; done
 	run foom-rank -P "$TOP/dist/policy.example" -o pid,comm
 	kill "$fake"
 	[ "$status" -eq 0 ]

@@ -161,3 +161,12 @@ kill_rec() { # kill_rec TS PID COMM
 	run "$SCORE" "$R"
 	[ "$output" = 'vmcheck scenario=demo kernel=6.1.0-57-amd64 cgroup=v2 psi=1 arm=foom result=fail reason="FAILED: foom did not kill the hog"' ]
 }
+
+@test "vm score: a victim queued while its kill was under way, reported gone, is no second kill" {
+	run_scenario v2-hold
+	kill_rec 111.500 20 hog
+	echo "kill ts=111.900 scope=cgroup:/foom-trace pid=20 start=1 result=gone elapsed_ms=0.2 reason=\"no such process\"" >> "$R/foom/watch"
+	end_arm "$R" foom 111.600
+	run "$SCORE" "$R"
+	[[ ${lines[1]} == *" arm=foom killed=hog kill_s=1.5 "*" result=pass" ]]
+}

@@ -12,34 +12,20 @@
 #include <string.h>
 
 #include "oomlog.h"
+#include "readback.h"
 #include "rec.h"
 
 static struct oomlog ol;
-static struct rec ev, back;
+static struct rec ev;
 static char line[REC_LINE_MAX + 1];
-static char out[8 * REC_LINE_MAX];
 
 static void emit(void *ctx, const struct oomlog_report *r)
 {
-	char err[160];
-	FILE *fp;
-	long n;
-
 	(void)ctx;
 	oomlog_event(&ol, r, &ev);
 	if (ev.overflow)
 		abort();
-	fp = fmemopen(out, sizeof out, "w");
-	if (!fp)
-		abort();
-	rec_out.fp = fp;
-	rec_write(&ev);
-	n = ftell(fp);
-	fclose(fp);
-	rec_out.fp = NULL;
-	if (n <= 0 || out[n - 1] != '\n' ||
-	    rec_parse(&back, out, (size_t)n - 1, err, sizeof err) != 0)
-		abort();
+	fuzz_readback(&ev);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

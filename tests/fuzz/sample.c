@@ -21,6 +21,7 @@
 
 #include "cg.h"
 #include "proc.h"
+#include "readback.h"
 #include "rec.h"
 #include "sample.h"
 
@@ -49,8 +50,7 @@ static const char *const dirs[] = {
 static int fd[NSCOPE][10];
 static struct sampler smp[NSCOPE];
 static struct cg_root cg1, cg2;
-static struct rec r, back;
-static char out[8 * REC_LINE_MAX];
+static struct rec r;
 static char zone[65536];
 
 static char root[PATH_MAX];
@@ -135,9 +135,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *p, *end;
 	int s;
-	char err[160];
-	FILE *fp;
-	long n;
 
 	if (size < 1)
 		return 0;
@@ -167,15 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sample_read(&smp[s], &r, 1.7e9) < 0 || r.overflow)
 		abort();
 	/* the sample reads back as a record */
-	if (!(fp = fmemopen(out, sizeof out, "w")))
-		abort();
-	rec_out.fp = fp;
-	rec_write(&r);
-	n = ftell(fp);
-	fclose(fp);
-	rec_out.fp = NULL;
-	if (n <= 0 || out[n - 1] != '\n' ||
-	    rec_parse(&back, out, (size_t)n - 1, err, sizeof err) != 0)
-		abort();
+	fuzz_readback(&r);
 	return 0;
 }

@@ -22,7 +22,7 @@
 
 enum {
 	OPT_LEVEL = 256, OPT_ANON, OPT_BIND, OPT_REFAULT, OPT_IO, OPT_MEM,
-	OPT_FILL, OPT_WARN_ETA, OPT_HOLD, OPT_RATE_WINDOW, OPT_FRESH_WINDOW,
+	OPT_FILL, OPT_WARN_ETA, OPT_NODE_AVAIL, OPT_HOLD, OPT_RATE_WINDOW, OPT_FRESH_WINDOW,
 	OPT_PEAK_WINDOW,
 	OPT_GROW_WINDOW, OPT_ETA_WINDOW, OPT_GAP, OPT_MAX_SCOPES, OPT_CHANGES,
 	OPT_PASS, OPT_LAST
@@ -52,6 +52,9 @@ static const struct {
 	  "this" },
 	{ OPT_WARN_ETA, offsetof(struct pred_cfg, warn_eta_s),
 	  "Warn when available memory runs out within this" },
+	{ OPT_NODE_AVAIL, offsetof(struct pred_cfg, node_avail_pct),
+	  "Node scope: near-oom only while MemAvailable is under this share "
+	  "of MemTotal" },
 };
 
 static struct argp_option options[] = {
@@ -68,6 +71,7 @@ static struct argp_option options[] = {
 	{ "mem", OPT_MEM, "PCT", 0, NULL, 0 },
 	{ "fill", OPT_FILL, "SECONDS", 0, NULL, 0 },
 	{ "warn-eta", OPT_WARN_ETA, "SECONDS", 0, NULL, 0 },
+	{ "node-avail", OPT_NODE_AVAIL, "PCT", 0, NULL, 0 },
 	{ NULL, 0, NULL, 0, "Time:", 3 },
 	{ "hold", OPT_HOLD, "SECONDS", 0,
 	  "Keep a level this long after its cause is gone (10)", 0 },
@@ -122,7 +126,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				   arg);
 		break;
 	case OPT_ANON: case OPT_BIND: case OPT_REFAULT: case OPT_IO:
-	case OPT_MEM:
+	case OPT_MEM: case OPT_NODE_AVAIL:
 		if (msg_parse_double(arg, 0, 100, &v) < 0)
 			argp_error(state, "'%s' is not a percentage (0 to 100)", arg);
 		opt.set[key - OPT_ANON] = 1;
@@ -159,6 +163,7 @@ static void config(struct pred_cfg *c)
 		[OPT_MEM - OPT_ANON] = &c->mem_pct,
 		[OPT_FILL - OPT_ANON] = &c->fill_s,
 		[OPT_WARN_ETA - OPT_ANON] = &c->warn_eta_s,
+		[OPT_NODE_AVAIL - OPT_ANON] = &c->node_avail_pct,
 		[OPT_HOLD - OPT_ANON] = &c->hold_s,
 		[OPT_RATE_WINDOW - OPT_ANON] = &c->rate_window_s,
 		[OPT_FRESH_WINDOW - OPT_ANON] = &c->fresh_window_s,

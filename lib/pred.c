@@ -34,7 +34,7 @@
 
 enum {
 	C_REFAULT, C_MAJFAULT, C_FAILCNT, C_EV_MAX, C_EV_HIGH, C_EV_OOM,
-	C_OOMKILL, C_ALLOCSTALL, C_PGSCAN_DIRECT, C_PSI_MEM_SOME,
+	C_OOMKILL, C_ALLOCSTALL, C_PGSCAN_DIRECT, C_PGSCAN_KSWAPD, C_PSI_MEM_SOME,
 	C_PSI_MEM_FULL, C_PSI_IO_SOME, C_PSI_IO_FULL, C_CPU_IOWAIT,
 	C_CPU_SYS, C_CPU_TOTAL, C_N
 };
@@ -42,19 +42,20 @@ enum {
 static const char *const ctr_key[C_N] = {
 	"workingset_refault_file", "pgmajfault", "failcnt", "events_max",
 	"events_high", "events_oom", "oom_kill", "allocstall",
-	"pgscan_direct", "psi_mem_some_total_us", "psi_mem_full_total_us",
+	"pgscan_direct", "pgscan_kswapd", "psi_mem_some_total_us", "psi_mem_full_total_us",
 	"psi_io_some_total_us", "psi_io_full_total_us", "cpu_iowait_ticks",
 	"cpu_sys_ticks", "cpu_total_ticks",
 };
 
 enum {
 	G_LIMIT, G_USAGE, G_AVAIL, G_ANON, G_FILE, G_HIGH, G_MEM_FREE,
-	G_MEM_AVAIL, G_WMARK_LOW, G_UNDER_OOM, G_N
+	G_MEM_AVAIL, G_WMARK_LOW, G_WMARK_HIGH, G_UNDER_OOM, G_N
 };
 
 static const char *const gauge_key[G_N] = {
 	"limit_kb", "usage_kb", "avail_kb", "anon_kb", "file_kb", "high_kb",
-	"mem_free_kb", "mem_available_kb", "wmark_low_kb", "under_oom",
+	"mem_free_kb", "mem_available_kb", "wmark_low_kb", "wmark_high_kb",
+	"under_oom",
 };
 
 struct point {
@@ -100,6 +101,7 @@ void pred_cfg_level(struct pred_cfg *c, int level)
 	 * than high.  foom-predict(1) gives the reasons. */
 	static const double anon[] = { 15, 30, 50 };
 	static const double bind[] = { 95, 98, 99 };
+	static const double node_avail[] = { 40, 30, 20 };
 	static const double refault[] = { 1, 2, 4 };
 	static const double io[] = { 5, 10, 20 };
 	static const double mem[] = { 5, 10, 20 };
@@ -111,6 +113,7 @@ void pred_cfg_level(struct pred_cfg *c, int level)
 	*c = (struct pred_cfg){
 		.anon_pct = anon[level],
 		.bind_pct = bind[level],
+		.node_avail_pct = node_avail[level],
 		.refault_pct = refault[level],
 		.io_pct = io[level],
 		.mem_pct = mem[level],
@@ -331,6 +334,27 @@ static int anon_grows(const struct sst *s, const struct point *cur,
 	return cur->anon_kb - old->anon_kb > PRED_ANON_GROWS_PCT / 100 * limit_kb;
 }
 
+/* Does the node's limit bind?  The node has no failcnt: kswapd wakes
+ * when free memory falls under the low watermark and reclaims until it
+ * is over the high one, so while reclaim keeps pace, free memory stays
+ * in that band and allocstall never moves.  Free memory at most one
+ * band (high - low) over the high watermark, or kswapd scanning in the
+ * rate window, is the node at its limit, as usage at the limit is for
+ * a cgroup.  The instant free <= low alone is too brief to see at
+ * 10 Hz: kswapd restores it within milliseconds. */
+static int node_reclaims(const struct point *cur, const struct point *rr,
+			 const double *g)
+{
+	double low = g[G_WMARK_LOW], high = g[G_WMARK_HIGH], free = g[G_MEM_FREE];
+
+	if (!isnan(low) && !isnan(free) && free <= low)
+		return 1;
+	if (!isnan(low) && !isnan(high) && !isnan(free) && high >= low &&
+	    free <= high + (high - low))
+		return 1;
+	return !isnan(low) && grew(cur, rr, C_PGSCAN_KSWAPD);
+}
+
 /* The windows one judgement looks back over, in seconds. */
 struct win {
 	double rate_s, peak_s, grow_s, eta_s, rising_s;
@@ -342,6 +366,7 @@ struct feat {
 	double refault_ps, refault_pct_ps, majfault_ps;
 	double failcnt_ps, ev_max_ps, allocstall_ps, pgscan_direct_ps;
 	double io_pct, mem_pct, iowait_pct;
+	double node_use; /* node: use_pct against its --node-avail; else NAN */
 	double eta_s, fill_eta_s;
 	int binding, oom;
 	int anon_grows; /* over the eta window: what makes a falling avail news */
@@ -382,10 +407,14 @@ static void features(const struct pred *p, const struct sst *s,
 	f->avail_pct = pct(g[G_AVAIL], f->limit_kb);
 	f->anon_pct = pct(g[G_ANON], f->limit_kb);
 	f->file_kb = g[G_FILE];
-	if (s->node && !isnan(g[G_MEM_AVAIL]))
+	f->node_use = NAN;
+	if (s->node && !isnan(g[G_MEM_AVAIL])) {
 		f->use_pct = 100 - pct(g[G_MEM_AVAIL], f->limit_kb);
-	else
+		f->node_use = c->node_avail_pct < 100 ?
+			f->use_pct / (100 - c->node_avail_pct) : INFINITY;
+	} else {
 		f->use_pct = pct(g[G_USAGE], f->limit_kb);
+	}
 
 	/* The highest anonymous share lately: an allocator that grabs and
 	 * frees in bursts squeezes the cache at its peaks. */
@@ -436,8 +465,7 @@ static void features(const struct pred *p, const struct sst *s,
 	if (s->node) {
 		f->binding = grew(cur, pr, C_ALLOCSTALL) ||
 			     grew(cur, pr, C_PGSCAN_DIRECT) ||
-			     (!isnan(g[G_WMARK_LOW]) && !isnan(g[G_MEM_FREE]) &&
-			      g[G_MEM_FREE] <= g[G_WMARK_LOW]) ||
+			     node_reclaims(cur, rr, g) ||
 			     (isnan(g[G_WMARK_LOW]) && f->use_pct >= c->bind_pct);
 		f->oom = f->binding && grew(cur, rr, C_OOMKILL);
 	} else {
@@ -469,8 +497,22 @@ static void features(const struct pred *p, const struct sst *s,
 			double g_kbps = (cur->anon_kb - lo->anon_kb) /
 					(cur->ts - lo->ts);
 
-			f->fill_eta_s = fmax(f->limit_kb - cur->anon_kb, 0) / g_kbps;
+			double room_kb = f->limit_kb - cur->anon_kb;
+
+			/* What a node's anonymous memory can still take
+			 * is what MemAvailable counts: free memory and
+			 * the cache reclaim gives up. */
+			if (s->node && !isnan(g[G_MEM_AVAIL]))
+				room_kb = g[G_MEM_AVAIL];
+			f->fill_eta_s = fmax(room_kb, 0) / g_kbps;
 		}
+	}
+	/* A node that rising anonymous memory fills within --fill seconds
+	 * binds by then, and no reclaim can give its cache room: the
+	 * rise is the cause, a kill the cure. */
+	if (s->node && f->fill_eta_s <= c->fill_s) {
+		f->binding = 1;
+		f->node_use = NAN;
 	}
 
 	f->eta_s = NAN;
@@ -576,6 +618,10 @@ static int raw_level(const struct pred_cfg *c, const struct feat *f,
 		s = fmax(s, c->fill_s / fmax(f->fill_eta_s, 1e-3));
 	/* Once the limit binds, the risk grows with the other two. */
 	cc = f->binding ? fmin(a, s) : fmin(a, fmin(b, s));
+	/* A node whose reclaim can still give the cache room thrashes on
+	 * a file set too big for it: a kill would not cure that. */
+	if (!isnan(f->node_use))
+		cc = fmin(cc, f->node_use);
 	*risk = fmin(1, 0.75 * cc);
 
 	if (f->oom) {
@@ -606,7 +652,12 @@ static int raw_level(const struct pred_cfg *c, const struct feat *f,
 					       fmax(f->eta_s, 1e-3)));
 		lvl = PRED_WARN;
 	}
-	if (f->binding && a >= 1) {
+	if (f->binding && a >= 1 && s >= 1 && f->node_use < 1) {
+		sb_add(why, "the page cache thrashes with MemAvailable at %.0f%% "
+		       "of the node: a file set too big for the node, which a "
+		       "kill would not cure", 100 - f->use_pct);
+		lvl = PRED_WARN;
+	} else if (f->binding && a >= 1) {
 		sb_add(why, "at the limit with %.0f%% anonymous memory",
 		       f->anon_max_pct);
 		peak_note(f, why);

@@ -22,6 +22,7 @@ enum pred_level { PRED_OK, PRED_WARN, PRED_NEAR, PRED_OOM, PRED_NLEVEL };
 struct pred_cfg {
 	double anon_pct;      /* near-oom: anonymous share of the limit */
 	double bind_pct;      /* usage share at which the limit binds */
+	double node_avail_pct; /* node near-oom: MemAvailable under this */
 	double refault_pct;   /* refaults a second, % of the cache left */
 	double io_pct;        /* PSI io "some" share of the time */
 	double mem_pct;       /* PSI memory "some" share of the time */

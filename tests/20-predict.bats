@@ -295,3 +295,18 @@ verdicts() {
 	grep -q 'fill_eta_s=' "$OUT"
 	! tail -n 30 "$OUT" | grep -q 'fill_eta_s='
 }
+
+@test "node scope: kswapd reclaim alone binds the node; MemAvailable over --node-avail is no near-oom" {
+	# allocstall and pgscan_direct stay at 0, free memory sits between
+	# the watermarks, the cache left is read back at 3.9%/s
+	foom-predict "$P/node-kswapd.in" > "$OUT"
+	assert_golden "$P/node-kswapd.out" "$OUT"
+	[ "$(levels "$OUT" | tr '\n' ' ')" = "warn near-oom near-oom near-oom near-oom near-oom " ]
+	# the same reclaim and stall with half the node available: a stream
+	foom-predict "$P/node-stream.in" > "$OUT"
+	assert_golden "$P/node-stream.out" "$OUT"
+	! grep -q 'level=near-oom' "$OUT"
+	grep -q 'reason="the page cache thrashes with MemAvailable at 52% of the node' "$OUT"
+	# the gate is what spares it
+	foom-predict --node-avail 100 "$P/node-stream.in" | grep -q 'fresh=near-oom'
+}

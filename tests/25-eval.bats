@@ -118,3 +118,14 @@ row() {
 		done
 	done
 }
+
+# The traces recorded in VMs (bench/vm/traces): the node, cgroup v2, a
+# v2 pod and v1 without PSI, by the same rules.
+@test "the VM traces: every host shape's livelock caught before its onset, nothing on the healthy ones" {
+	local out=$BATS_TEST_TMPDIR/vm-eval
+	FOOM_BIN=$FOOM_BIN FOOM_EVAL_WORK=$TESTS/.traces/vm-eval "$TOP/bench/vm/eval" > "$out"
+	cat "$out"
+	# the node's livelock too: the node binds with no direct reclaim
+	grep -q '^vm-node  *kill ' "$out"
+	grep -Eq '^summary vm foom +detected ([0-9]+)/\1 \(\1 before the onset\), false alarms 0/[1-9]' "$out"
+}

@@ -49,13 +49,13 @@ static const char *const ctr_key[C_N] = {
 
 enum {
 	G_LIMIT, G_USAGE, G_AVAIL, G_ANON, G_FILE, G_HIGH, G_MEM_FREE,
-	G_MEM_AVAIL, G_WMARK_LOW, G_WMARK_HIGH, G_UNDER_OOM, G_N
+	G_MEM_AVAIL, G_WMARK_LOW, G_WMARK_HIGH, G_UNDER_OOM, G_ACTIVE_FILE, G_N
 };
 
 static const char *const gauge_key[G_N] = {
 	"limit_kb", "usage_kb", "avail_kb", "anon_kb", "file_kb", "high_kb",
 	"mem_free_kb", "mem_available_kb", "wmark_low_kb", "wmark_high_kb",
-	"under_oom",
+	"under_oom", "active_file_kb",
 };
 
 struct point {
@@ -504,6 +504,12 @@ static void features(const struct pred *p, const struct sst *s,
 			 * the cache reclaim gives up. */
 			if (s->node && !isnan(g[G_MEM_AVAIL]))
 				room_kb = g[G_MEM_AVAIL];
+			/* A cgroup's active cache (pages used twice lately)
+			 * is reclaimed last: anonymous memory that reaches
+			 * it evicts what is still in use, well before the
+			 * limit is all anonymous. */
+			else if (!isnan(g[G_ACTIVE_FILE]))
+				room_kb = fmax(room_kb - g[G_ACTIVE_FILE], 0);
 			f->fill_eta_s = fmax(room_kb, 0) / g_kbps;
 		}
 	}

@@ -310,3 +310,14 @@ verdicts() {
 	# the gate is what spares it
 	foom-predict --node-avail 100 "$P/node-stream.in" | grep -q 'fresh=near-oom'
 }
+
+@test "a cgroup: anonymous memory about to reach the active cache is near-oom before the limit is all anonymous" {
+	# v1, no PSI, no refault yet: the limit binds (failcnt), anonymous
+	# memory rises 24 MiB/s toward 170 MiB of active cache
+	foom-predict "$P/active.in" > "$OUT"
+	assert_golden "$P/active.out" "$OUT"
+	# 5 s from the active cache (2.8 s before it would reach it, 10 s
+	# before the limit would be all anonymous)
+	[ "$(grep -m1 'fresh=near-oom' "$OUT" | grep -o 'ts=[0-9.]*' | head -1)" = ts=1700000004.000 ]
+	grep -q 'fill_eta_s=4.5' "$OUT"
+}

@@ -106,7 +106,7 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		build-essential pkg-config libpcre2-dev bats strace xz-utils \
-		procps util-linux jq clang libclang-rt-dev
+		procps util-linux jq clang libclang-rt-dev gnuplot-nox
 
 # The live benchmark's other arms, never part of deps.  A policy-rc.d
 # that refuses every start while they install: earlyoom's package

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+complete -c foom-plot -s d -l dir -r -a '(__fish_complete_directories)' -d 'Write the pictures into DIR'
+complete -c foom-plot -s F -l format -x -a 'svg png' -d 'Picture format'
+complete -c foom-plot -s z -l size -x -d 'Picture size in pixels (WxH)'
+complete -c foom-plot -s s -l scope -x -d 'Draw only this scope'
+complete -c foom-plot -s m -l max-scopes -x -d 'Draw at most N scopes'
+complete -c foom-plot -s S -l script -d 'Keep the data and gnuplot script instead of running gnuplot'
+complete -c foom-plot -s t -l table -d 'Aligned table'
+complete -c foom-plot -s j -l json -d 'One JSON object a line'
+complete -c foom-plot -s o -l fields -x -d 'Fields to show'

@@ -560,8 +560,10 @@ int main(int argc, char **argv)
 		options, parse_opt, "[FILE...]",
 		"Kernel OOM kills and foom's kills as event records, ordered by time."
 		"\v" MSG_EXIT_DOC " Here 0: events printed; 1: no OOM report or "
-		"kill found. FILE holds kernel log text (dmesg, dmesg -T, "
-		"journalctl -k, kern.log, /dev/kmsg records) or foom-kill records; "
+		"kill found; 2 also: a FILE holds OOM killer lines but gives no "
+		"report (named). FILE holds kernel log text (dmesg, dmesg -T, "
+		"journalctl -k, kern.log, /dev/kmsg records; kernels 2.6.32 to 6.x) "
+		"or foom-kill records; "
 		"none or - is stdin.",
 		children, NULL, NULL
 	};

@@ -977,6 +977,182 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/*
+ * journalctl -o json: one object a line.  A value is found by its key,
+ * which stands after "{" or "," (a quote inside a value is escaped, so
+ * a key cannot be forged inside one).  NULL when absent.
+ */
+static char *json_value(char *obj, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (char *p = strchr(obj, '"'); p; p = strchr(p + 1, '"')) {
+		char *b = p, *q;
+
+		while (b > obj && b[-1] == ' ')
+			b--;
+		if (b == obj || (b[-1] != '{' && b[-1] != ',') ||
+		    strncmp(p + 1, key, n) != 0 || p[1 + n] != '"')
+			continue;
+		for (q = p + n + 2; *q == ' '; q++)
+			;
+		if (*q++ != ':')
+			continue;
+		while (*q == ' ')
+			q++;
+		return q;
+	}
+	return NULL;
+}
+
+static int json_is(char *obj, const char *key, const char *val)
+{
+	char *v = json_value(obj, key);
+	size_t n = strlen(val);
+
+	return v && *v == '"' && strncmp(v + 1, val, n) == 0 && v[1 + n] == '"';
+}
+
+/* A number written as a JSON string of digits ("1595970236110015"). */
+static double json_digits(char *obj, const char *key)
+{
+	char *v = json_value(obj, key);
+	double x = 0;
+	int n = 0;
+
+	if (!v || *v++ != '"')
+		return -1;
+	for (; isdigit((unsigned char)*v) && n < 20; v++, n++)
+		x = x * 10 + (*v - '0');
+	return n && *v == '"' ? x : -1;
+}
+
+static void put_utf8(char **w, unsigned long c)
+{
+	char *o = *w;
+
+	if (c < 0x80) {
+		*o++ = (char)c;
+	} else if (c < 0x800) {
+		*o++ = (char)(0xc0 | c >> 6);
+		*o++ = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		*o++ = (char)(0xe0 | c >> 12);
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | c >> 18);
+		*o++ = (char)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
+	}
+	*w = o;
+}
+
+static long hex4(const char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = hexval((unsigned char)p[i]);
+
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/*
+ * The value at v, a JSON string or journald's array of bytes (a MESSAGE
+ * that is not UTF-8), decoded in place: what is written never outruns
+ * what is read.  Returns the text, NULL when it is neither.
+ */
+static char *json_text(char *v)
+{
+	char *w = v, *r = v + 1;
+
+	if (*v == '[') {
+		while (*r && *r != ']') {
+			char *e;
+			long b;
+
+			while (*r == ' ' || *r == ',')
+				r++;
+			if (*r == ']')
+				break;
+			b = strtol(r, &e, 10);
+			if (e == r || b < 1 || b > 255)
+				return NULL;
+			*w++ = (char)b;
+			r = e;
+		}
+		*w = '\0';
+		return v;
+	}
+	if (*v != '"')
+		return NULL;
+	for (; *r && *r != '"'; r++) {
+		long c, lo;
+
+		if (*r != '\\') {
+			*w++ = *r;
+			continue;
+		}
+		switch (*++r) {
+		case 'n': *w++ = '\n'; break;
+		case 't': *w++ = '\t'; break;
+		case 'r': *w++ = '\r'; break;
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'u':
+			if ((c = hex4(r + 1)) < 0)
+				return NULL;
+			r += 4;
+			if (c >= 0xd800 && c < 0xdc00 && r[1] == '\\' && r[2] == 'u' &&
+			    (lo = hex4(r + 3)) >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				r += 6;
+			} else if (c >= 0xd800 && c < 0xe000) {
+				c = 0xfffd; /* a lone surrogate */
+			}
+			if (c) /* a NUL would end the text */
+				put_utf8(&w, (unsigned long)c);
+			break;
+		case '\0': return NULL;
+		default: *w++ = *r; break; /* " \ / */
+		}
+	}
+	if (*r != '"')
+		return NULL;
+	*w = '\0';
+	return v;
+}
+
+/* A kernel entry of journalctl -o json: its MESSAGE (decoded in place),
+ * times and host; NULL for another program's entry or a bad object. */
+static char *journal_json(char *p, struct line *ln)
+{
+	char *v;
+	double us;
+
+	if (*p != '{' || !(v = json_value(p, "MESSAGE")) ||
+	    !(json_is(p, "_TRANSPORT", "kernel") ||
+	      (!json_value(p, "_TRANSPORT") && json_is(p, "SYSLOG_IDENTIFIER", "kernel"))))
+		return NULL;
+	if ((us = json_digits(p, "__REALTIME_TIMESTAMP")) >= 0)
+		ln->wall_s = us / 1e6;
+	if ((us = json_digits(p, "_SOURCE_MONOTONIC_TIMESTAMP")) >= 0)
+		ln->mono_s = us / 1e6;
+	if (json_value(p, "_HOSTNAME")) {
+		char *h = json_value(p, "_HOSTNAME");
+
+		if (*h == '"')
+			cpy(ln->host, sizeof ln->host, h + 1, strcspn(h + 1, "\"\\"));
+	}
+	return json_text(v);
+}
+
 int oomlog_line(struct oomlog *ol, char *s, size_t len)
 {
 	struct line ln = { .mono_s = -1, .wall_s = -1 };
@@ -984,6 +1160,19 @@ int oomlog_line(struct oomlog *ol, char *s, size_t len)
 	int placed = 0;
 
 	s[len] = '\0';
+	if (*p == '{') {
+		if (!(q = journal_json(p, &ln)))
+			return 0;
+		for (p = q; p;) {
+			q = strchr(p, '\n');
+			if (q)
+				*q++ = '\0';
+			ln.text = p;
+			placed |= dispatch(ol, &ln);
+			p = q;
+		}
+		return placed;
+	}
 	if ((q = kmsg_record(p, &ln))) {
 		/* Undo \xHH in place, and split records holding newlines. */
 		char *w = q, *start = q;

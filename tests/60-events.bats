@@ -180,6 +180,29 @@ only_harden_warnings() {
 	grep -q '^event kind=kernel-oom invoker=systemd invoker_pid=20957 ' "$BATS_TEST_TMPDIR/got"
 }
 
+@test "events: journalctl -o json: kernel entries read, others skipped, byte-array MESSAGE" {
+	# the real 3.10 report as journald keeps it: the text in MESSAGE,
+	# the time in __REALTIME_TIMESTAMP (its syslog date, in UTC)
+	local f=$BATS_TEST_TMPDIR/journal.json
+	sed 's/^Mar 10 11:19:17  kernel: //; s/^Mar 10 11:19:18  kernel: /+1 /' \
+		"$EV/real-3.10-syslog-nohost.log" |
+	awk '{ t = 1773141557; if (substr($0, 1, 3) == "+1 ") { t++; $0 = substr($0, 4) }
+		gsub(/\\/, "\\\\"); gsub(/"/, "\\\"")
+		if (NR == 3) printf "{ \"__REALTIME_TIMESTAMP\" : \"1773141557000001\", \"_TRANSPORT\" : \"stdout\", \"SYSLOG_IDENTIFIER\" : \"stress-ng\", \"MESSAGE\" : \"Killed process 1 (init) total-vm:1kB, anon-rss:1kB, file-rss:1kB\" }\n"
+		if (NR == 4) { printf "{\"_TRANSPORT\":\"kernel\",\"__REALTIME_TIMESTAMP\":\"%d000000\",\"MESSAGE\":[", t
+			for (i = 1; i <= length($0); i++) printf "%s%d", (i > 1 ? "," : ""), ord[substr($0, i, 1)]
+			print "]}"; next }
+		printf "{\"__REALTIME_TIMESTAMP\":\"%d000000\",\"_TRANSPORT\":\"kernel\",\"SYSLOG_IDENTIFIER\":\"kernel\",\"MESSAGE\":\"%s\"}\n", t, $0 }
+		BEGIN { for (i = 32; i < 127; i++) ord[sprintf("%c", i)] = i }' > "$f"
+	grep -q '"MESSAGE":\[' "$f"
+	foom-events "$f" > "$BATS_TEST_TMPDIR/got"
+	assert_golden "$EV/real-3.10-syslog-nohost.want" "$BATS_TEST_TMPDIR/got"
+	# escapes undone: \u sequences, an escaped quote in a name
+	printf '%s\n' '{"_TRANSPORT":"kernel","_HOSTNAME":"node-1","__REALTIME_TIMESTAMP":"1773141557000000","_SOURCE_MONOTONIC_TIMESTAMP":"12500000","MESSAGE":"Killed process 7 (a\"b\u00e9) total-vm:1kB, anon-rss:2kB, file-rss:3kB, shmem-rss:4kB"}' |
+		foom-events > "$BATS_TEST_TMPDIR/esc"
+	[ "$(cat "$BATS_TEST_TMPDIR/esc")" = 'event ts=1773141557.000 kind=kernel-oom host=node-1 uptime_s=12.500000 result=killed pid=7 comm="a\"bé" rss_kb=9 anon_rss_kb=2 file_rss_kb=3 shmem_rss_kb=4 total_vm_kb=1 partial=1' ]
+}
+
 @test "events: a file of OOM killer lines that gives no report is named, status 2" {
 	# the 2.6.32 line behind a prefix of an unknown syslog layout
 	run foom-events "$EV/built-unknown-prefix.log"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * oomlog: the kernel's OOM reports, read line by line from kernel log
- * text (dmesg, dmesg -T, journalctl -k, kern.log, raw /dev/kmsg) and
- * joined into one report each, for foom-events(1) to print as an event
- * record.  A state machine over lines with a fixed table of reports in
+ * text (dmesg, dmesg -T, journalctl -k and -o json, kern.log, raw
+ * /dev/kmsg) and joined into one report each, for foom-events(1) to
+ * print as an event record.  A state machine over lines with a fixed table of reports in
  * flight: nothing is allocated, whatever the input.
  */
 #ifndef FOOM_OOMLOG_H

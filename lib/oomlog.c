@@ -2,8 +2,9 @@
 /*
  * oomlog: kernel OOM reports from log text.  Each line's prefix (kmsg,
  * dmesg, dmesg -T in any locale, syslog, journalctl, ISO, or a journal
- * JSON object around it) gives its times, host and printk caller id; its text moves one report along: header, memory cgroup counters,
- * task dump, summary, kill, memory.oom.group kills, oom_reaper.
+ * JSON object around it) gives its times, host and printk caller id;
+ * its text moves one report along: header, memory cgroup counters, task
+ * dump, summary, kill, memory.oom.group kills, oom_reaper.
  *
  * Attribution: a line belongs to the newest open report of the same
  * host and printk caller id, and only if that report has not yet passed

@@ -38,8 +38,45 @@ static struct {
 
 static struct oomlog ol;
 static struct rec in, ev;
-static long long printed, untimed;
+static long long printed, untimed, unread;
 static int bad;
+
+/*
+ * The file being read: a file that holds lines of the OOM killer but
+ * gives no report was written in a form this reader does not know, and
+ * is named rather than passed over in silence.
+ */
+static struct {
+	const char *name;
+	long long reports;  /* ol.reports when it began */
+	long oom_line;      /* its first OOM killer line, 0: none yet */
+	long unplaced_line; /* the first of those no report took */
+} cur;
+
+static int oom_killer_line(const char *line)
+{
+	static const char *const marks[] = {
+		" invoked oom-killer: ", "Killed process ", "Kill process ",
+		"oom-kill:", "Out of memory", "Memory cgroup out of memory",
+		"oom_reaper: ",
+	};
+
+	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+		if (strstr(line, marks[i]))
+			return 1;
+	return 0;
+}
+
+static void file_end(void)
+{
+	if (cur.name && cur.oom_line && ol.reports == cur.reports) {
+		msg_warnx("%s:%ld: a line of the OOM killer, but no OOM report "
+			  "could be read from this file (an unknown log format?)",
+			  cur.name, cur.unplaced_line ? cur.unplaced_line : cur.oom_line);
+		bad = 1;
+	}
+	cur.name = NULL;
+}
 
 /*
  * One-shot mode keeps every event to sort them by time at the end: the
@@ -274,6 +311,8 @@ static void on_report(void *ctx, const struct oomlog_report *r)
 	oomlog_event(&ol, r, &ev);
 	if (!rec_get(&ev, "ts") && rec_get(&ev, "uptime_s"))
 		untimed++;
+	if (rec_get(&ev, "unread_time"))
+		unread++;
 	if (opt.follow) {
 		output(&ev);
 		rec_flush();
@@ -304,8 +343,13 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 {
 	(void)ctx;
 	/* A report does not go on from one file into the next. */
-	if (src->lineno == 1)
+	if (src->lineno == 1) {
 		oomlog_finish(&ol);
+		file_end();
+		cur.name = src->name;
+		cur.reports = ol.reports;
+		cur.oom_line = cur.unplaced_line = 0;
+	}
 	/* foom's own records: kill records, and events printed before. */
 	if (strncmp(line, "kill ", 5) == 0 || strncmp(line, "event ", 6) == 0) {
 		switch (rec_parse_line(&in, line, len, src)) {
@@ -321,7 +365,16 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 		}
 		return 0;
 	}
-	oomlog_line(&ol, line, len);
+	line[len] = '\0';
+	if (!cur.oom_line && oom_killer_line(line)) {
+		cur.oom_line = src->lineno;
+		if (!oomlog_line(&ol, line, len))
+			cur.unplaced_line = src->lineno;
+		return 0;
+	}
+	if (!oomlog_line(&ol, line, len) && !cur.unplaced_line &&
+	    cur.oom_line && oom_killer_line(line))
+		cur.unplaced_line = src->lineno;
 	return 0;
 }
 
@@ -507,8 +560,10 @@ int main(int argc, char **argv)
 		options, parse_opt, "[FILE...]",
 		"Kernel OOM kills and foom's kills as event records, ordered by time."
 		"\v" MSG_EXIT_DOC " Here 0: events printed; 1: no OOM report or "
-		"kill found. FILE holds kernel log text (dmesg, dmesg -T, "
-		"journalctl -k, kern.log, /dev/kmsg records) or foom-kill records; "
+		"kill found; 2 also: a FILE holds OOM killer lines but gives no "
+		"report (named). FILE holds kernel log text (dmesg, dmesg -T, "
+		"journalctl -k, kern.log, /dev/kmsg records; kernels 2.6.32 to 6.x) "
+		"or foom-kill records; "
 		"none or - is stdin.",
 		children, NULL, NULL
 	};
@@ -529,6 +584,7 @@ int main(int argc, char **argv)
 	} else {
 		status = rec_loop(argv + idx, argc - idx, on_line, NULL);
 		oomlog_finish(&ol);
+		file_end();
 		flush_events();
 	}
 	if (opt.summary)
@@ -537,6 +593,10 @@ int main(int argc, char **argv)
 	if (untimed)
 		msg_warnx("the boot time is unknown: kernel events carry uptime_s= "
 			  "but no ts= (give --boot-time EPOCH, or --this-boot)");
+	if (unread)
+		msg_warnx("%lld event%s dated in words that cannot be read as a time: "
+			  "unread_time= holds the date as the log wrote it, and there is no ts=",
+			  unread, unread == 1 ? " is" : "s are");
 	if (status)
 		return status;
 	return bad ? EXIT_USAGE : printed ? EXIT_OK : EXIT_NONE;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * oomlog: kernel OOM reports from log text.  Each line's prefix (kmsg,
- * dmesg, dmesg -T, syslog, ISO) gives its times, host and printk caller
- * id; its text moves one report along: header, memory cgroup counters,
- * task dump, summary, kill, memory.oom.group kills, oom_reaper.
+ * dmesg, dmesg -T in any locale, syslog, journalctl, ISO, or a journal
+ * JSON object around it) gives its times, host and printk caller id;
+ * its text moves one report along: header, memory cgroup counters, task
+ * dump, summary, kill, memory.oom.group kills, oom_reaper.
  *
  * Attribution: a line belongs to the newest open report of the same
  * host and printk caller id, and only if that report has not yet passed
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "oomlog.h"
@@ -34,6 +36,7 @@ struct line {
 	double mono_s, wall_s;
 	char host[64];
 	char caller[16];
+	char unread[OOMLOG_UNREAD]; /* a date prefix that could not be read */
 };
 
 static void cpy(char *dst, size_t n, const char *src, size_t len)
@@ -106,14 +109,52 @@ static const char *hms(const char *p, struct tm *tm)
 	return p;
 }
 
-static int month(const char *p)
+/* An English month, abbreviated or in full, any case, the whole token
+ * [p, end); -1 for anything else. */
+static int month_name(const char *p, const char *end)
 {
-	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char *const names[12] = {
+		"january", "february", "march", "april", "may", "june", "july",
+		"august", "september", "october", "november", "december",
+	};
+	size_t n = (size_t)(end - p);
 
 	for (int i = 0; i < 12; i++)
-		if (strncmp(p, names + 3 * i, 3) == 0)
+		if ((n == 3 || n == strlen(names[i])) &&
+		    strncasecmp(p, names[i], n) == 0)
 			return i;
 	return -1;
+}
+
+/* A month as a locale writes it in a number: "9月" (Chinese,
+ * Japanese), "9월" (Korean); the whole token [p, end).  -1 otherwise. */
+static int month_number(const char *p, const char *end)
+{
+	static const char *const suffix[] = { "\xe6\x9c\x88", "\xec\x9b\x94" };
+	int v;
+	const char *q = digits(p, 1, 2, &v);
+
+	if (!q || v < 1 || v > 12)
+		return -1;
+	for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++)
+		if ((size_t)(end - q) == strlen(suffix[i]) &&
+		    memcmp(q, suffix[i], strlen(suffix[i])) == 0)
+			return v - 1;
+	return -1;
+}
+
+/* A syslog month: "Nov", or a locale's "11月" (journalctl in a
+ * Chinese, Japanese or Korean locale). */
+static const char *month(const char *p, int *mon)
+{
+	const char *end = p + strcspn(p, " ");
+
+	if ((*mon = month_name(p, end)) >= 0 && end - p == 3 &&
+	    isupper((unsigned char)*p))
+		return end;
+	if ((*mon = month_number(p, end)) >= 0)
+		return end;
+	return NULL;
 }
 
 static double local_epoch(struct tm *tm)
@@ -167,27 +208,65 @@ static const char *stamp_caller(const char *p, char *caller, size_t n)
 	return q + 1;
 }
 
-/* dmesg -T: "[Sun Nov 22 21:13:49 2026]", local time. */
-static const char *stamp_ctime(const char *p, double *wall)
+/*
+ * dmesg -T: "[Sun Nov 22 21:13:49 2026]", local time, in whatever
+ * locale dmesg ran ("[二 9月  3 05:57:48 2024]", "[月  1月 26 01:49:41
+ * 2026]").  A bracket holding a time of day is a date: its words are
+ * skipped, its numbers read (day, time, year; the month from an English
+ * name or a number with 月 or 월).  A date that does not come out whole
+ * and unambiguous is kept as text in unread, and wall stays unknown.
+ */
+static const char *stamp_date(const char *p, double *wall, char *unread,
+			      size_t n)
 {
+	/* dmesg -T's dates are about 26 bytes; a locale's words add a few */
+	const size_t date_max = 64;
+	const char *close = memchr(p + 1, ']', strnlen(p + 1, date_max));
 	struct tm tm = { 0 };
+	int ntime = 0, nday = 0, nmon = 0, nyear = 0, v;
 
-	if (p[0] != '[' || !isalpha((unsigned char)p[1]) || p[4] != ' ' ||
-	    (tm.tm_mon = month(p + 5)) < 0 || p[8] != ' ')
+	if (p[0] != '[' || !close)
 		return NULL;
-	p += 9;
-	while (*p == ' ')
-		p++;
-	if (!(p = digits(p, 1, 2, &tm.tm_mday)) || *p++ != ' ' ||
-	    !(p = hms(p, &tm)) || *p++ != ' ' ||
-	    !(p = digits(p, 4, 4, &tm.tm_year)) || *p != ']')
+	for (const char *q = p + 1; q < close;) {
+		const char *end = q, *t;
+		struct tm hm;
+		int mon;
+
+		while (end < close && *end != ' ')
+			end++;
+		if ((t = hms(q, &hm)) && t == end) {
+			tm.tm_hour = hm.tm_hour;
+			tm.tm_min = hm.tm_min;
+			tm.tm_sec = hm.tm_sec;
+			ntime++;
+		} else if ((t = digits(q, 4, 4, &v)) && t == end) {
+			tm.tm_year = v - 1900;
+			nyear++;
+		} else if ((t = digits(q, 1, 2, &v)) && t == end) {
+			tm.tm_mday = v;
+			nday++;
+		} else if ((mon = month_name(q, end)) >= 0 ||
+			   (mon = month_number(q, end)) >= 0) {
+			nmon += !nmon || mon != tm.tm_mon;
+			tm.tm_mon = mon;
+		}
+		q = end;
+		while (q < close && *q == ' ')
+			q++;
+	}
+	if (!ntime)
 		return NULL;
-	tm.tm_year -= 1900;
-	*wall = local_epoch(&tm);
-	return p + 1;
+	if (ntime == 1 && nday == 1 && nmon == 1 && nyear == 1 &&
+	    tm.tm_mday >= 1 && tm.tm_mday <= 31 && tm.tm_hour < 24 &&
+	    tm.tm_min < 60 && tm.tm_sec <= 60)
+		*wall = local_epoch(&tm);
+	else
+		cpy(unread, n, p + 1, (size_t)(close - p - 1));
+	return close + 1;
 }
 
-/* syslog: "Nov 22 21:13:49[.123456]", local time, the year not given. */
+/* syslog: "Nov 22 21:13:49[.123456]", local time, the year not given;
+ * journalctl in another locale: " 9月 03 05:57:48". */
 static const char *stamp_bsd(const struct oomlog *ol, const char *p,
 			     double *wall)
 {
@@ -196,9 +275,10 @@ static const char *stamp_bsd(const struct oomlog *ol, const char *p,
 	struct tm nowtm;
 	double f;
 
-	if ((tm.tm_mon = month(p)) < 0 || p[3] != ' ')
+	while (*p == ' ')
+		p++;
+	if (!(p = month(p, &tm.tm_mon)) || *p != ' ')
 		return NULL;
-	p += 4;
 	while (*p == ' ')
 		p++;
 	if (!(p = digits(p, 1, 2, &tm.tm_mday)) || *p++ != ' ' ||
@@ -252,23 +332,10 @@ static const char *stamp_iso(const char *p, double *wall)
 	return p;
 }
 
-/* After a syslog date: "host kernel: [ 1234.5] text".  NULL when the
- * line is another program's. */
-static char *syslog_rest(char *p, struct line *ln)
+/* "[ 1234.5] " after "kernel:": the stamp and caller id dmesg would
+ * have printed. */
+static char *after_kernel(char *p, struct line *ln)
 {
-	char *host;
-
-	while (*p == ' ')
-		p++;
-	host = p;
-	while (*p && *p != ' ')
-		p++;
-	cpy(ln->host, sizeof ln->host, host, (size_t)(p - host));
-	while (*p == ' ')
-		p++;
-	if (strncmp(p, "kernel:", 7) != 0)
-		return NULL;
-	p += 7;
 	if (*p == ' ')
 		p++;
 	if (*p == '[') {
@@ -281,6 +348,29 @@ static char *syslog_rest(char *p, struct line *ln)
 		}
 	}
 	return p;
+}
+
+/* After a syslog date: "host kernel: [ 1234.5] text", or " kernel: text"
+ * where the host was left out or redacted (two spaces, as journalctl
+ * and rsyslog print an empty host).  NULL when the line is another
+ * program's. */
+static char *syslog_rest(char *p, struct line *ln)
+{
+	char *host;
+
+	while (*p == ' ')
+		p++;
+	host = p;
+	if (strncmp(p, "kernel:", 7) != 0) {
+		while (*p && *p != ' ')
+			p++;
+		cpy(ln->host, sizeof ln->host, host, (size_t)(p - host));
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "kernel:", 7) != 0)
+			return NULL;
+	}
+	return after_kernel(p + 7, ln);
 }
 
 /* Reports. */
@@ -325,6 +415,7 @@ static struct oomlog_report *open_report(struct oomlog *ol,
 	snprintf(r->caller, sizeof r->caller, "%s", ln->caller);
 	r->first_mono_s = ln->mono_s;
 	r->first_wall_s = ln->wall_s;
+	snprintf(r->first_unread, sizeof r->first_unread, "%s", ln->unread);
 	r->kill_mono_s = r->kill_wall_s = -1;
 	r->invoker_pid = r->invoker_adj = r->order_n = OOMLOG_NONE;
 	r->pid = r->uid = r->total_vm_kb = r->anon_rss_kb = OOMLOG_NONE;
@@ -475,28 +566,68 @@ static void on_summary(struct oomlog_report *r, const char *t)
 	}
 }
 
-/* "Killed process 123 (hog) total-vm:1kB, anon-rss:2kB, file-rss:3kB,
- * shmem-rss:4kB[, UID:0 pgtables:5kB oom_score_adj:0]" */
+/* The victim's RSS: anon + file + shmem; 3.10's and 2.6.32's kill lines
+ * have no shmem-rss, and their rss is anon + file. */
+static long long rss_of(long long anon, long long file, long long shmem)
+{
+	if (anon == OOMLOG_NONE || file == OOMLOG_NONE)
+		return OOMLOG_NONE;
+	return proc_sat_add(proc_sat_add(anon, file),
+			    shmem == OOMLOG_NONE ? 0 : shmem);
+}
+
+/*
+ * The kill line after "Killed process ", in any kernel's form:
+ *   5.x, 6.x  "123 (hog) total-vm:1kB, anon-rss:2kB, file-rss:3kB,
+ *             shmem-rss:4kB, UID:0 pgtables:5kB oom_score_adj:0"
+ *   4.x, 3.10 "123 (hog) total-vm:1kB, anon-rss:2kB, file-rss:3kB[, shmem-rss:4kB]"
+ *   RHEL 7    "123 (hog), UID 0, total-vm:1kB, anon-rss:2kB, ..."
+ *   2.6.32    "123, UID 0, (hog) total-vm:1kB, anon-rss:2kB, file-rss:3kB"
+ * The name may hold anything, so it ends at the last ") total-vm:" or
+ * "), UID " of the line, whichever comes later (the kernel prints
+ * neither after it).
+ */
 static int parse_killed(const char *p, struct oomlog_task *k,
 			struct oomlog_report *v)
 {
-	const char *rest = pid_comm(p, ") total-vm:", &k->pid, k->comm);
-	long long a = 0, f = 0, s = 0;
+	const char *rest, *a, *b, *close;
+	long long uid = OOMLOG_NONE, anon = OOMLOG_NONE, file = OOMLOG_NONE;
+	long long shmem = OOMLOG_NONE;
+	char *e;
 
-	if (!rest)
+	if (!isdigit((unsigned char)*p))
 		return -1;
-	rest -= strlen("total-vm:");
-	k->rss_kb = OOMLOG_NONE;
-	if (kv_ll(rest, "anon-rss:", &a) + kv_ll(rest, "file-rss:", &f) +
-	    kv_ll(rest, "shmem-rss:", &s) == 3)
-		k->rss_kb = proc_sat_add(proc_sat_add(a, f), s);
+	k->pid = strtoll(p, &e, 10);
+	if (strncmp(e, ", UID ", 6) == 0 && isdigit((unsigned char)e[6])) {
+		uid = strtoll(e + 6, &e, 10);
+		if (strncmp(e, ", (", 3) != 0)
+			return -1;
+		e += 1;
+	}
+	if (e[0] != ' ' || e[1] != '(')
+		return -1;
+	a = strrstr(e + 2, ") total-vm:");
+	b = strrstr(e + 2, "), UID ");
+	close = a && (!b || a > b) ? a : b;
+	if (!close)
+		return -1;
+	cpy(k->comm, OOMLOG_COMM, e + 2, (size_t)(close - (e + 2)));
+	rest = close + 1;
+	if (close == b)
+		kv_ll(rest, ", UID ", &uid);
+	kv_ll(rest, "anon-rss:", &anon);
+	kv_ll(rest, "file-rss:", &file);
+	kv_ll(rest, "shmem-rss:", &shmem);
+	k->rss_kb = rss_of(anon, file, shmem);
 	if (v) {
 		v->pid = k->pid;
 		snprintf(v->comm, sizeof v->comm, "%s", k->comm);
+		v->anon_rss_kb = anon;
+		v->file_rss_kb = file;
+		v->shmem_rss_kb = shmem;
+		if (uid != OOMLOG_NONE)
+			v->uid = uid;
 		kv_ll(rest, "total-vm:", &v->total_vm_kb);
-		kv_ll(rest, "anon-rss:", &v->anon_rss_kb);
-		kv_ll(rest, "file-rss:", &v->file_rss_kb);
-		kv_ll(rest, "shmem-rss:", &v->shmem_rss_kb);
 		kv_ll(rest, "UID:", &v->uid);
 		kv_ll(rest, "pgtables:", &v->pgtables_kb);
 		kv_ll(rest, "oom_score_adj:", &v->oom_score_adj);
@@ -511,6 +642,7 @@ static void killed_at(struct oomlog_report *r, const struct line *ln,
 	r->phase = PH_KILLED;
 	r->kill_mono_s = ln->mono_s;
 	r->kill_wall_s = ln->wall_s;
+	snprintf(r->kill_unread, sizeof r->kill_unread, "%s", ln->unread);
 }
 
 static struct oomlog_report *on_killed(struct oomlog *ol, struct line *ln,
@@ -621,16 +753,66 @@ static void on_counter(struct oomlog_report *r, int which, const char *t)
 	r->memcg = 1;
 }
 
+/*
+ * The memory cgroup lines of a report: 3.10 to 4.19's "Task in A killed
+ * as a result of limit of B", 5.x's "Memory limit reached of cgroup B",
+ * the counters, "Memory cgroup stats for A:".  They go to a report that
+ * has not passed them; a paste whose header was cut away begins with
+ * them, and they open its report, so that the kill after them has its
+ * scope.
+ */
+static struct oomlog_report *on_memcg_info(struct oomlog *ol,
+					   const struct line *ln, const char *t)
+{
+	static const char *const counters[OOMLOG_NCNT] = {
+		"memory: usage ", "memory+swap: usage ", "kmem: usage ",
+		"swap: usage ",
+	};
+	const char *at = NULL, *p;
+	struct oomlog_report *r;
+	int which = -1;
+
+	if (strncmp(t, "Task in ", 8) == 0)
+		at = strstr(t, " killed as a result of limit of ");
+	for (int i = 0; i < OOMLOG_NCNT && which < 0; i++)
+		if (strncmp(t, counters[i], strlen(counters[i])) == 0)
+			which = i;
+	if (!at && which < 0 && strncmp(t, "Memory limit reached of cgroup ", 31) != 0 &&
+	    strncmp(t, "Memory cgroup stats for ", 24) != 0)
+		return NULL;
+	if (!(r = newest(ol, ln, PH_INFO)))
+		r = open_report(ol, ln);
+	r->memcg = 1;
+	r->phase = PH_INFO;
+	if (at) {
+		if (!r->task_memcg[0])
+			cpy(r->task_memcg, sizeof r->task_memcg, t + 8,
+			    (size_t)(at - t - 8));
+		if (!r->oom_memcg[0])
+			snprintf(r->oom_memcg, sizeof r->oom_memcg, "%s", at + 32);
+	} else if (which >= 0) {
+		on_counter(r, which, t + strlen(counters[which]) - 6);
+	} else if (strncmp(t, "Memory limit reached of cgroup ", 31) == 0) {
+		if (!r->oom_memcg[0])
+			snprintf(r->oom_memcg, sizeof r->oom_memcg, "%s", t + 31);
+	} else {
+		p = t + 24;
+		at = p;
+		while (*at && !(at[0] == ':' && (at[1] == ' ' || !at[1])))
+			at++;
+		if (!r->stats_memcg[0])
+			cpy(r->stats_memcg, sizeof r->stats_memcg, p,
+			    (size_t)(at - p));
+	}
+	return r;
+}
+
 /* One line of kernel text; returns the report it went to. */
 static struct oomlog_report *on_text(struct oomlog *ol, struct line *ln)
 {
 	const char *t = ln->text, *at, *p;
 	struct oomlog_report *r;
 	struct oomlog_task k;
-	static const char *const counters[OOMLOG_NCNT] = {
-		"memory: usage ", "memory+swap: usage ", "kmem: usage ",
-		"swap: usage ",
-	};
 
 	if ((at = strstr(t, " invoked oom-killer: "))) {
 		for (int i = 0; i < OOMLOG_INFLIGHT; i++)
@@ -648,7 +830,7 @@ static struct oomlog_report *on_text(struct oomlog *ol, struct line *ln)
 		r->phase = PH_CHOSEN;
 		return r;
 	}
-	if ((at = strstr(t, "Killed process ")) && strstr(at, ") total-vm:"))
+	if ((at = strstr(t, "Killed process ")) && strstr(at, " total-vm:"))
 		return on_killed(ol, ln, t, at);
 	if ((at = strstr(t, ": Kill process ")) &&
 	    strstr(at, " or sacrifice child")) {
@@ -704,46 +886,19 @@ static struct oomlog_report *on_text(struct oomlog *ol, struct line *ln)
 		r->invoker_pid = strtoll(p + 6, NULL, 10);
 		return r;
 	}
+	/* 2.6.32: "Pid: 1319, comm: mysqld Tainted: ..." */
+	if (strncmp(t, "Pid: ", 5) == 0 && (at = strstr(t, ", comm: "))) {
+		if (!(r = newest(ol, ln, PH_HEAD)) || r->invoker_pid != OOMLOG_NONE ||
+		    strncmp(at + 8, r->invoker, strlen(r->invoker)) != 0)
+			return NULL;
+		r->invoker_pid = strtoll(t + 5, NULL, 10);
+		return r;
+	}
+	if ((r = on_memcg_info(ol, ln, t)))
+		return r;
 	if (!(r = newest(ol, ln, PH_TASKS)))
 		return NULL;
 	if (r->phase <= PH_INFO) {
-		if (strncmp(t, "Task in ", 8) == 0 &&
-		    (at = strstr(t, " killed as a result of limit of "))) {
-			if (!r->task_memcg[0])
-				cpy(r->task_memcg, sizeof r->task_memcg, t + 8,
-				    (size_t)(at - t - 8));
-			if (!r->oom_memcg[0])
-				snprintf(r->oom_memcg, sizeof r->oom_memcg, "%s",
-					 at + 32);
-			r->memcg = 1;
-			r->phase = PH_INFO;
-			return r;
-		}
-		if (strncmp(t, "Memory limit reached of cgroup ", 31) == 0) {
-			if (!r->oom_memcg[0])
-				snprintf(r->oom_memcg, sizeof r->oom_memcg, "%s", t + 31);
-			r->memcg = 1;
-			r->phase = PH_INFO;
-			return r;
-		}
-		for (int i = 0; i < OOMLOG_NCNT; i++)
-			if (strncmp(t, counters[i], strlen(counters[i])) == 0) {
-				on_counter(r, i, t + strlen(counters[i]) - 6);
-				r->phase = PH_INFO;
-				return r;
-			}
-		if (strncmp(t, "Memory cgroup stats for ", 24) == 0) {
-			p = t + 24;
-			at = p;
-			while (*at && !(at[0] == ':' && (at[1] == ' ' || !at[1])))
-				at++;
-			if (!r->stats_memcg[0])
-				cpy(r->stats_memcg, sizeof r->stats_memcg, p,
-				    (size_t)(at - p));
-			r->memcg = 1;
-			r->phase = PH_INFO;
-			return r;
-		}
 		if (strncmp(t, "Mem-Info:", 9) == 0) {
 			if (r->memcg < 0)
 				r->memcg = 0;
@@ -772,7 +927,8 @@ static struct oomlog_report *on_text(struct oomlog *ol, struct line *ln)
 	return NULL;
 }
 
-static void dispatch(struct oomlog *ol, struct line *ln)
+/* Returns 1 when the line went to a report. */
+static int dispatch(struct oomlog *ol, struct line *ln)
 {
 	struct oomlog_report *r;
 
@@ -780,12 +936,13 @@ static void dispatch(struct oomlog *ol, struct line *ln)
 		if (ol->rep[i].used && far(&ol->rep[i], ln))
 			finish(ol, &ol->rep[i]);
 	if (!(r = on_text(ol, ln)) || !r->used)
-		return;
+		return 0;
 	if (ln->mono_s >= 0)
 		r->last_mono_s = ln->mono_s;
 	if (ln->wall_s >= 0)
 		r->last_wall_s = ln->wall_s;
 	r->seen_s = ol->now_s;
+	return 1;
 }
 
 /* A raw /dev/kmsg record "6,1234,5678901,-[,caller=T1];text": its text
@@ -821,12 +978,202 @@ static int hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-void oomlog_line(struct oomlog *ol, char *s, size_t len)
+/*
+ * journalctl -o json: one object a line.  A value is found by its key,
+ * which stands after "{" or "," (a quote inside a value is escaped, so
+ * a key cannot be forged inside one).  NULL when absent.
+ */
+static char *json_value(char *obj, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (char *p = strchr(obj, '"'); p; p = strchr(p + 1, '"')) {
+		char *b = p, *q;
+
+		while (b > obj && b[-1] == ' ')
+			b--;
+		if (b == obj || (b[-1] != '{' && b[-1] != ',') ||
+		    strncmp(p + 1, key, n) != 0 || p[1 + n] != '"')
+			continue;
+		for (q = p + n + 2; *q == ' '; q++)
+			;
+		if (*q++ != ':')
+			continue;
+		while (*q == ' ')
+			q++;
+		return q;
+	}
+	return NULL;
+}
+
+static int json_is(char *obj, const char *key, const char *val)
+{
+	char *v = json_value(obj, key);
+	size_t n = strlen(val);
+
+	return v && *v == '"' && strncmp(v + 1, val, n) == 0 && v[1 + n] == '"';
+}
+
+/* A number written as a JSON string of digits ("1595970236110015"). */
+static double json_digits(char *obj, const char *key)
+{
+	char *v = json_value(obj, key);
+	double x = 0;
+	int n = 0;
+
+	if (!v || *v++ != '"')
+		return -1;
+	for (; isdigit((unsigned char)*v) && n < 20; v++, n++)
+		x = x * 10 + (*v - '0');
+	return n && *v == '"' ? x : -1;
+}
+
+static void put_utf8(char **w, unsigned long c)
+{
+	char *o = *w;
+
+	if (c < 0x80) {
+		*o++ = (char)c;
+	} else if (c < 0x800) {
+		*o++ = (char)(0xc0 | c >> 6);
+		*o++ = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		*o++ = (char)(0xe0 | c >> 12);
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | c >> 18);
+		*o++ = (char)(0x80 | (c >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (c >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (c & 0x3f));
+	}
+	*w = o;
+}
+
+static long hex4(const char *p)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int h = hexval((unsigned char)p[i]);
+
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/*
+ * The value at v, a JSON string or journald's array of bytes (a MESSAGE
+ * that is not UTF-8), decoded in place: what is written never outruns
+ * what is read.  Returns the text, NULL when it is neither.
+ */
+static char *json_text(char *v)
+{
+	char *w = v, *r = v + 1;
+
+	if (*v == '[') {
+		while (*r && *r != ']') {
+			char *e;
+			long b;
+
+			while (*r == ' ' || *r == ',')
+				r++;
+			if (*r == ']')
+				break;
+			b = strtol(r, &e, 10);
+			if (e == r || b < 1 || b > 255)
+				return NULL;
+			*w++ = (char)b;
+			r = e;
+		}
+		*w = '\0';
+		return v;
+	}
+	if (*v != '"')
+		return NULL;
+	for (; *r && *r != '"'; r++) {
+		long c, lo;
+
+		if (*r != '\\') {
+			*w++ = *r;
+			continue;
+		}
+		switch (*++r) {
+		case 'n': *w++ = '\n'; break;
+		case 't': *w++ = '\t'; break;
+		case 'r': *w++ = '\r'; break;
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'u':
+			if ((c = hex4(r + 1)) < 0)
+				return NULL;
+			r += 4;
+			if (c >= 0xd800 && c < 0xdc00 && r[1] == '\\' && r[2] == 'u' &&
+			    (lo = hex4(r + 3)) >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				r += 6;
+			} else if (c >= 0xd800 && c < 0xe000) {
+				c = 0xfffd; /* a lone surrogate */
+			}
+			if (c) /* a NUL would end the text */
+				put_utf8(&w, (unsigned long)c);
+			break;
+		case '\0': return NULL;
+		default: *w++ = *r; break; /* " \ / */
+		}
+	}
+	if (*r != '"')
+		return NULL;
+	*w = '\0';
+	return v;
+}
+
+/* A kernel entry of journalctl -o json: its MESSAGE (decoded in place),
+ * times and host; NULL for another program's entry or a bad object. */
+static char *journal_json(char *p, struct line *ln)
+{
+	char *v;
+	double us;
+
+	if (*p != '{' || !(v = json_value(p, "MESSAGE")) ||
+	    !(json_is(p, "_TRANSPORT", "kernel") ||
+	      (!json_value(p, "_TRANSPORT") && json_is(p, "SYSLOG_IDENTIFIER", "kernel"))))
+		return NULL;
+	if ((us = json_digits(p, "__REALTIME_TIMESTAMP")) >= 0)
+		ln->wall_s = us / 1e6;
+	if ((us = json_digits(p, "_SOURCE_MONOTONIC_TIMESTAMP")) >= 0)
+		ln->mono_s = us / 1e6;
+	if (json_value(p, "_HOSTNAME")) {
+		char *h = json_value(p, "_HOSTNAME");
+
+		if (*h == '"')
+			cpy(ln->host, sizeof ln->host, h + 1, strcspn(h + 1, "\"\\"));
+	}
+	return json_text(v);
+}
+
+int oomlog_line(struct oomlog *ol, char *s, size_t len)
 {
 	struct line ln = { .mono_s = -1, .wall_s = -1 };
 	char *p = s, *q;
+	int placed = 0;
 
 	s[len] = '\0';
+	if (*p == '{') {
+		if (!(q = journal_json(p, &ln)))
+			return 0;
+		for (p = q; p;) {
+			q = strchr(p, '\n');
+			if (q)
+				*q++ = '\0';
+			ln.text = p;
+			placed |= dispatch(ol, &ln);
+			p = q;
+		}
+		return placed;
+	}
 	if ((q = kmsg_record(p, &ln))) {
 		/* Undo \xHH in place, and split records holding newlines. */
 		char *w = q, *start = q;
@@ -848,10 +1195,10 @@ void oomlog_line(struct oomlog *ol, char *s, size_t len)
 			if (q)
 				*q++ = '\0';
 			ln.text = p;
-			dispatch(ol, &ln);
+			placed |= dispatch(ol, &ln);
 			p = q;
 		}
-		return;
+		return placed;
 	}
 	if (*p == '<' && isdigit((unsigned char)p[1])) { /* dmesg -r */
 		q = p + 1;
@@ -861,12 +1208,25 @@ void oomlog_line(struct oomlog *ol, char *s, size_t len)
 			p = q + 1;
 	}
 	if (*p == '[') {
-		if ((q = (char *)stamp_mono(p, &ln.mono_s)))
+		if ((q = (char *)stamp_mono(p, &ln.mono_s))) {
 			p = (char *)stamp_caller(q, ln.caller, sizeof ln.caller);
-		else if ((q = (char *)stamp_ctime(p, &ln.wall_s)))
+			if (*p == ' ')
+				p++;
+			/* journalctl -o short-monotonic: "[ 12.3] host kernel: " */
+			if (strncmp(p, "kernel: ", 8) == 0) {
+				p += 8;
+			} else if ((q = strchr(p, ' ')) && q > p &&
+				   strncmp(q, " kernel: ", 9) == 0 &&
+				   !memchr(p, ':', (size_t)(q - p))) {
+				cpy(ln.host, sizeof ln.host, p, (size_t)(q - p));
+				p = q + 9;
+			}
+		} else if ((q = (char *)stamp_date(p, &ln.wall_s, ln.unread,
+						    sizeof ln.unread))) {
 			p = q;
-		if (q && *p == ' ')
-			p++;
+			if (*p == ' ')
+				p++;
+		}
 	} else if (isdigit((unsigned char)*p) &&
 		   (q = (char *)stamp_iso(p, &ln.wall_s)) && *q == ' ') {
 		char *rest = syslog_rest(q, &ln);
@@ -877,13 +1237,15 @@ void oomlog_line(struct oomlog *ol, char *s, size_t len)
 			ln.host[0] = '\0';
 			p = q + 1;
 		}
-	} else if (isupper((unsigned char)*p) &&
-		   (q = (char *)stamp_bsd(ol, p, &ln.wall_s))) {
+	} else if ((q = (char *)stamp_bsd(ol, p, &ln.wall_s))) {
 		if (!(p = syslog_rest(q, &ln)))
-			return;
+			return 0;
+	} else if (strncmp(p, "kernel: ", 8) == 0) {
+		/* a journal's lines with their date and host cut away */
+		p = after_kernel(p + 7, &ln);
 	}
 	ln.text = p;
-	dispatch(ol, &ln);
+	return dispatch(ol, &ln);
 }
 
 void oomlog_init(struct oomlog *ol)
@@ -954,6 +1316,7 @@ void oomlog_event(const struct oomlog *ol, const struct oomlog_report *r,
 	static const char *const results[] = { NULL, "killed", "exiting", "panic" };
 	double mono = r->result ? r->kill_mono_s : r->first_mono_s;
 	double wall = r->result ? r->kill_wall_s : r->first_wall_s;
+	const char *unread = r->result ? r->kill_unread : r->first_unread;
 	const char *cg = r->oom_memcg[0] ? r->oom_memcg : r->stats_memcg;
 	char ns[256], name[256], vns[256], vname[256], buf[OOMLOG_COMM + 48];
 	char list[OOMLOG_GROUP * (OOMLOG_COMM + 48)];
@@ -980,17 +1343,16 @@ void oomlog_event(const struct oomlog *ol, const struct oomlog_report *r,
 		rec_add(e, "host", r->host);
 	if (mono >= 0)
 		rec_add_fix(e, "uptime_s", mono, 6);
+	if (wall < 0 && unread[0])
+		rec_add(e, "unread_time", unread);
 	if (results[r->result])
 		rec_add(e, "result", results[r->result]);
 	add_ll(e, "pid", r->pid);
 	if (r->comm[0])
 		rec_add(e, "comm", r->comm);
 	add_ll(e, "uid", r->uid);
-	if (r->anon_rss_kb != OOMLOG_NONE && r->file_rss_kb != OOMLOG_NONE &&
-	    r->shmem_rss_kb != OOMLOG_NONE)
-		rec_add_ll(e, "rss_kb", proc_sat_add(proc_sat_add(r->anon_rss_kb,
-								  r->file_rss_kb),
-						     r->shmem_rss_kb));
+	add_ll(e, "rss_kb", rss_of(r->anon_rss_kb, r->file_rss_kb,
+				   r->shmem_rss_kb));
 	add_ll(e, "anon_rss_kb", r->anon_rss_kb);
 	add_ll(e, "file_rss_kb", r->file_rss_kb);
 	add_ll(e, "shmem_rss_kb", r->shmem_rss_kb);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * oomlog: the kernel's OOM reports, read line by line from kernel log
- * text (dmesg, dmesg -T, journalctl -k, kern.log, raw /dev/kmsg) and
- * joined into one report each, for foom-events(1) to print as an event
- * record.  A state machine over lines with a fixed table of reports in
+ * text (dmesg, dmesg -T, journalctl -k and -o json, kern.log, raw
+ * /dev/kmsg) and joined into one report each, for foom-events(1) to
+ * print as an event record.  A state machine over lines with a fixed table of reports in
  * flight: nothing is allocated, whatever the input.
  */
 #ifndef FOOM_OOMLOG_H
@@ -32,6 +32,9 @@
  * 1 KiB of text, so a longer one was cut by the kernel already. */
 #define OOMLOG_PATH 1024
 #define OOMLOG_COMM 64
+/* A date prefix kept as text when it cannot be read as a time
+ * (dmesg -T in a locale whose month is neither English nor a number). */
+#define OOMLOG_UNREAD 64
 
 /* A number that the report did not give. */
 #define OOMLOG_NONE LLONG_MIN
@@ -62,6 +65,9 @@ struct oomlog_report {
 	double first_mono_s, first_wall_s, kill_mono_s, kill_wall_s;
 	double last_mono_s, last_wall_s;
 	double seen_s;             /* follow mode: clock when last fed */
+	/* The date prefixes of the first line and of the kill line, as
+	 * text, when they could not be read; else "". */
+	char first_unread[OOMLOG_UNREAD], kill_unread[OOMLOG_UNREAD];
 
 	char invoker[OOMLOG_COMM];
 	long long invoker_pid, invoker_adj, order_n;
@@ -103,8 +109,9 @@ struct oomlog {
 
 void oomlog_init(struct oomlog *ol);
 /* One line of kernel log text in any of the formats, without its
- * newline (it is modified: kmsg escapes are undone in place). */
-void oomlog_line(struct oomlog *ol, char *line, size_t len);
+ * newline (it is modified: kmsg escapes are undone in place).  Returns
+ * 1 when the line went to a report, 0 when it was not placed. */
+int oomlog_line(struct oomlog *ol, char *line, size_t len);
 /* Follow mode: finish the reports fed nothing for OOMLOG_GAP_S. */
 void oomlog_tick(struct oomlog *ol, double now_s);
 /* End of an input: finish every open report. */

@@ -268,34 +268,32 @@ static void close_or_die(FILE *fp, const char *what)
 		msg_errx(EXIT_SYSTEM, "cannot write %s", what);
 }
 
+/* One series as rows of time and its four figures. */
+static void write_series(const struct series *se, const char *dir,
+			 const char *name)
+{
+	FILE *fp = create(dir, name);
+
+	for (size_t i = 0; i < se->n; i++) {
+		const struct pt *p = &se->p[i];
+
+		fprintf(fp, "%.3f", p->t - t0);
+		put(fp, p->a);
+		put(fp, p->b);
+		put(fp, p->c);
+		put(fp, p->d);
+		fputc('\n', fp);
+	}
+	close_or_die(fp, name);
+}
+
 /* The data files of one scope, in dir: times are seconds from t0. */
 static void write_data(const struct scope *s, const char *dir)
 {
-	FILE *fp = create(dir, "mem.tsv");
+	FILE *fp;
 
-	for (size_t i = 0; i < s->mem.n; i++) {
-		const struct pt *p = &s->mem.p[i];
-
-		fprintf(fp, "%.3f", p->t - t0);
-		put(fp, p->a);
-		put(fp, p->b);
-		put(fp, p->c);
-		put(fp, p->d);
-		fputc('\n', fp);
-	}
-	close_or_die(fp, "mem.tsv");
-	fp = create(dir, "stall.tsv");
-	for (size_t i = 0; i < s->stall.n; i++) {
-		const struct pt *p = &s->stall.p[i];
-
-		fprintf(fp, "%.3f", p->t - t0);
-		put(fp, p->a);
-		put(fp, p->b);
-		put(fp, p->c);
-		put(fp, p->d);
-		fputc('\n', fp);
-	}
-	close_or_die(fp, "stall.tsv");
+	write_series(&s->mem, dir, "mem.tsv");
+	write_series(&s->stall, dir, "stall.tsv");
 	/* the band: each verdict's level until the next verdict */
 	fp = create(dir, "level.tsv");
 	for (size_t i = 0; i < s->level.n; i++) {

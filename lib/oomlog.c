@@ -1154,25 +1154,32 @@ static char *journal_json(char *p, struct line *ln)
 	return json_text(v);
 }
 
+/* Each line of text (records holding newlines), dispatched with the
+ * prefix facts of ln. */
+static int dispatch_lines(struct oomlog *ol, struct line *ln, char *text)
+{
+	int placed = 0;
+
+	for (char *p = text, *q; p; p = q) {
+		q = strchr(p, '\n');
+		if (q)
+			*q++ = '\0';
+		ln->text = p;
+		placed |= dispatch(ol, ln);
+	}
+	return placed;
+}
+
 int oomlog_line(struct oomlog *ol, char *s, size_t len)
 {
 	struct line ln = { .mono_s = -1, .wall_s = -1 };
 	char *p = s, *q;
-	int placed = 0;
 
 	s[len] = '\0';
 	if (*p == '{') {
 		if (!(q = journal_json(p, &ln)))
 			return 0;
-		for (p = q; p;) {
-			q = strchr(p, '\n');
-			if (q)
-				*q++ = '\0';
-			ln.text = p;
-			placed |= dispatch(ol, &ln);
-			p = q;
-		}
-		return placed;
+		return dispatch_lines(ol, &ln, q);
 	}
 	if ((q = kmsg_record(p, &ln))) {
 		/* Undo \xHH in place, and split records holding newlines. */
@@ -1190,15 +1197,7 @@ int oomlog_line(struct oomlog *ol, char *s, size_t len)
 			}
 		}
 		*w = '\0';
-		for (p = start; p;) {
-			q = strchr(p, '\n');
-			if (q)
-				*q++ = '\0';
-			ln.text = p;
-			placed |= dispatch(ol, &ln);
-			p = q;
-		}
-		return placed;
+		return dispatch_lines(ol, &ln, start);
 	}
 	if (*p == '<' && isdigit((unsigned char)p[1])) { /* dmesg -r */
 		q = p + 1;

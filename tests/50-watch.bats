@@ -410,6 +410,127 @@ foom-watch: foom-kill exited with status 3" ]
 	[ -z "$missing" ] || { echo "missing:$missing" >&2; false; }
 }
 
+# fake_proc DIR: a /proc tree of one process a row of stdin, "PID|EXE|UID|COMM",
+# each a copy of the rank fixture's process 400 (a plain candidate).
+fake_proc() {
+	local dir=$1 pid exe uid comm
+	mkdir -p "$dir"
+	cp "$FIX/rank/proc/uptime" "$dir/"
+	while IFS='|' read -r pid exe uid comm; do
+		cp -r "$FIX/rank/proc/400" "$dir/$pid"
+		ln -sfn "$exe" "$dir/$pid/exe"
+		sed -i "s/^Name:.*/Name:\t$comm/; s/^\(Pid\|Tgid\|NSpid\|NSpgid\):.*/\1:\t$pid/;
+			s/^\(Uid\|Gid\):.*/\1:\t$uid\t$uid\t$uid\t$uid/" "$dir/$pid/status"
+		sed -i "s/^400 (worker)/$pid ($comm)/" "$dir/$pid/stat"
+		printf '%s\0' "$exe" > "$dir/$pid/cmdline"
+		printf '%s\n' "$comm" > "$dir/$pid/comm"
+	done
+}
+
+@test "watch: the default policy spares the lifelines by exe and user, not by name" {
+	local T=$BATS_TEST_TMPDIR want got
+	printf '%s\n' root:x:0:0::/:/bin/sh app:x:1000:1000::/:/bin/sh \
+		messagebus:x:100:100::/:/bin/sh systemd-network:x:998:998::/:/bin/sh > "$T/passwd"
+	# PID|EXE|UID|COMM|protected?
+	cat > "$T/rows" <<-'EOF'
+	1001|/usr/sbin/sshd|0|sshd|yes
+	1003|/usr/lib/openssh/sshd-session|0|sshd-session|yes
+	1004|/usr/sbin/sshd|1000|sshd|no
+	1005|/tmp/sshd|0|sshd|no
+	1006|/usr/lib/systemd/systemd-journald|0|systemd-journal|yes
+	1007|/lib/systemd/systemd-logind|0|systemd-logind|yes
+	1008|/usr/lib/systemd/systemd-journald|1000|systemd-journal|no
+	1009|/usr/lib/systemd/systemd-networkd|998|systemd-network|yes
+	1010|/usr/bin/dbus-daemon|100|dbus-daemon|yes
+	1011|/usr/bin/containerd|0|containerd|yes
+	1012|/usr/bin/containerd-shim-runc-v2|0|containerd-shim|yes
+	1013|/usr/bin/dockerd|0|dockerd|yes
+	1014|/usr/bin/crio|0|crio|yes
+	1015|/usr/local/bin/kubelet|0|kubelet|yes
+	1016|/usr/bin/kubelet|1000|kubelet|no
+	1017|/home/app/kubelet|0|kubelet|no
+	1018|/usr/bin/python3|1000|containerd|no
+	EOF
+	cut -d'|' -f1-4 "$T/rows" | fake_proc "$T/proc"
+	run foom-rank -P "$TOP/dist/policy.example" --proc "$T/proc" \
+		--cgroup-root "$FIX/rank/cg-v1" --passwd "$T/passwd" -o pid
+	[ "$status" -eq 0 ]
+	want=$(awk -F'|' '$5 == "no" { print $1 }' "$T/rows" | sort)
+	got=$(echo "$output" | sort)
+	[ "$got" = "$want" ] || { echo "listed: $got" "want: $want" >&2; false; }
+}
+
+@test "watch: make install puts the settings, policy, unit and logrotate file under SYSCONFDIR; uninstall removes what it made" {
+	local R=$BATS_TEST_TMPDIR/root
+	# a directory that was there before, with someone else's file
+	mkdir -p "$R/usr/share/man/man1"
+	touch "$R/usr/share/man/man1/other.1"
+	make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr SYSCONFDIR=/opt/etc \
+		UNITDIR=/usr/lib/systemd/system > /dev/null
+	grep -qx 'sysconfdir=/opt/etc' "$R/usr/bin/foom-watch"
+	cmp "$TOP/dist/foom.conf" "$R/opt/etc/foom/foom.conf"
+	cmp "$TOP/dist/policy.example" "$R/opt/etc/foom/policy"
+	cmp "$TOP/dist/logrotate" "$R/opt/etc/logrotate.d/foom"
+	local unit=$R/usr/lib/systemd/system/foom-watch.service
+	grep -qx 'ExecStart=/usr/bin/foom-watch $FOOM_WATCH_ARGS' "$unit"
+	grep -qx 'StandardOutput=journal' "$unit"
+	grep -q '/opt/etc/foom/foom.conf' "$unit"
+	! grep -q '@' "$unit"
+	[ -x "$R/usr/bin/foom-metrics" ] || [ ! -e "$TOP/cmd/foom-metrics.c" ]
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|=/usr/bin/|=$R/usr/bin/|" "$unit" > "$BATS_TEST_TMPDIR/foom-watch.service"
+		run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/foom-watch.service"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	fi
+	# the installed foom-watch finds the installed files where it was told
+	sed -i "s|^sysconfdir=.*|sysconfdir=$R/opt/etc|" "$R/usr/bin/foom-watch"
+	run "$R/usr/bin/foom-watch" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-P '$R/opt/etc/foom/policy'"* ]]
+	# a reinstall keeps an edited policy; uninstall keeps it, and its directory
+	echo 'protect name=^mine$' > "$R/opt/etc/foom/policy"
+	make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr SYSCONFDIR=/opt/etc \
+		UNITDIR=/usr/lib/systemd/system > /dev/null
+	[ "$(cat "$R/opt/etc/foom/policy")" = 'protect name=^mine$' ]
+	make -s -C "$TOP" uninstall DESTDIR="$R" PREFIX=/usr SYSCONFDIR=/opt/etc \
+		UNITDIR=/usr/lib/systemd/system
+	run sh -c 'find "$1" -mindepth 1 | sort' sh "$R"
+	[ "$output" = "$(printf '%s\n' "$R/opt" "$R/opt/etc" "$R/opt/etc/foom" \
+		"$R/opt/etc/foom/policy" "$R/usr" "$R/usr/share" "$R/usr/share/man" \
+		"$R/usr/share/man/man1" "$R/usr/share/man/man1/other.1" | sort)" ] ||
+		{ echo "left: $output" >&2; false; }
+}
+
+@test "watch: logrotate's copytruncate keeps every kill record of a foom-kill that holds the log open" {
+	command -v logrotate >/dev/null || skip "no logrotate (make deps installs it)"
+	local T=$BATS_TEST_TMPDIR log=$BATS_TEST_TMPDIR/log/kills.log
+	mkdir -p "$T/log"
+	sed "s|^/var/log/foom/kills.log |$log |" "$TOP/dist/logrotate" > "$T/logrotate.conf"
+	grep -q "^$log {" "$T/logrotate.conf"
+	sleep 300 & local victim=$!
+	local start
+	start=$(sed 's/.*) //' "/proc/$victim/stat" | cut -d' ' -f20)
+	mkfifo "$T/victims"
+	foom-kill -f -n --cooldown 0 --log "$log" < "$T/victims" > "$T/out" 2> "$T/err" &
+	local fk=$!
+	exec 5> "$T/victims"
+	echo "victim ts=1 scope=node pid=$victim start=$start comm=sleep" >&5
+	for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
+	logrotate -f -s "$T/state" "$T/logrotate.conf"
+	echo "victim ts=2 scope=node pid=$victim start=$start comm=sleep" >&5
+	for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
+	exec 5>&-
+	wait "$fk" || :
+	kill "$victim"
+	# the first record went with the rotated file, the second starts the
+	# new one at its first byte
+	[ "$(grep -c '^kill ' "$log.1")" -eq 1 ]
+	grep -q '^kill ts=[0-9.]* scope=node pid='"$victim"' .*result=dry-run' "$log.1"
+	[ "$(wc -l < "$log")" -eq 1 ]
+	[ "$(head -c 5 "$log")" = "kill " ]
+}
+
 # --- live ----------------------------------------------------------------
 
 need_pipeline() {

@@ -355,6 +355,8 @@ fw_setup() {
 	--grace=-1|foom-kill
 	--kill-opt=--signal=NOPE|foom-kill
 	-P /nonexistent/policy|foom-rank foom-kill
+	--metrics=/nonexistent|foom-watch
+	--metrics=$BATS_TEST_TMPDIR --metrics-opt=--interval=0|foom-metrics
 	EOF
 }
 
@@ -365,10 +367,12 @@ fw_setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"foom-kill -f --pass --log '/var/log/foom/kills.log' -P "* ]]
 	[[ "$output" == *"(verdicts: only a change of level or fresh level)"* ]]
-	sed 's/^#\([a-z]\)/\1/' "$TOP/dist/foom.conf" > "$BATS_TEST_TMPDIR/all.conf"
+	sed 's/^#\([a-z]\)/\1/; s|^metrics = .*|metrics = '"$BATS_TEST_TMPDIR"'|' \
+		"$TOP/dist/foom.conf" > "$BATS_TEST_TMPDIR/all.conf"
 	run "$FW" -c "$BATS_TEST_TMPDIR/all.conf" -P "$TOP/dist/policy.example" --check
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"'--by=growth' '--trigger=near-oom'"* ]]
+	[[ "$output" == *"foom-metrics --textfile '$BATS_TEST_TMPDIR' --pass '--interval=15'"* ]]
 }
 
 @test "watch: --changes passes a verdict only when its scope's level changes" {
@@ -389,9 +393,13 @@ fw_setup() {
 	verdict ts=7 scope="cgroup:/a level=oom" level=near-oom fresh=near-oom
 	verdict ts=8 scope=node level=ok fresh=ok risk=0
 	EOF
-	PATH=$FAKE:$PATH run "$FW" --changes
+	PATH=$FAKE:$PATH run "$FW" --changes -v
 	[ "$status" -eq 3 ]
 	[ "$output" = "$(sed -n '1p;3p;5p;6p;7p;8p;9p;11p;12p' "$FEED")
+foom-watch: foom-kill exited with status 3" ]
+	# samples only with -v
+	PATH=$FAKE:$PATH run "$FW" --changes
+	[ "$output" = "$(sed -n '1p;3p;6p;7p;8p;9p;11p;12p' "$FEED")
 foom-watch: foom-kill exited with status 3" ]
 	# without it, every record
 	PATH=$FAKE:$PATH run "$FW"

@@ -106,7 +106,13 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		build-essential pkg-config libpcre2-dev bats strace xz-utils \
-		procps util-linux jq clang libclang-rt-dev logrotate curl
+		procps util-linux jq clang libclang-rt-dev logrotate curl nodejs
+	@# The Kubernetes schemas for dist/kubernetes: npm's kubernetes-models,
+	@# pinned by tests/k8s/package-lock.json (npm comes with some nodejs
+	@# builds, from its own package with Debian's).
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends npm
+	cd tests/k8s && npm ci --no-audit --no-fund
 	@# foom-metrics is tested against the real parts: promtool (Debian's
 	@# prometheus) and node_exporter.  Both packages start a service on
 	@# install: a policy-rc.d refuses every start while they install, and

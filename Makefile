@@ -106,7 +106,29 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		build-essential pkg-config libpcre2-dev bats strace xz-utils \
-		procps util-linux jq clang libclang-rt-dev gnuplot-nox
+		procps util-linux jq clang libclang-rt-dev gnuplot-nox logrotate curl nodejs
+	@# The Kubernetes schemas for dist/kubernetes: npm's kubernetes-models,
+	@# pinned by tests/k8s/package-lock.json (npm comes with some nodejs
+	@# builds, from its own package with Debian's).
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends npm
+	cd tests/k8s && npm ci --no-audit --no-fund
+	@# foom-metrics is tested against the real parts: promtool (Debian's
+	@# prometheus) and node_exporter.  Both packages start a service on
+	@# install: a policy-rc.d refuses every start while they install, and
+	@# the services the install enabled are disabled (never ones that
+	@# were installed before).
+	set -e; p=/usr/sbin/policy-rc.d; new=; \
+	for s in prometheus prometheus-node-exporter; do \
+		dpkg -s $$s >/dev/null 2>&1 || new="$$new $$s"; \
+	done; \
+	if [ -e $$p ]; then cp -p $$p $$p.foom-saved; fi; \
+	printf '#!/bin/sh\nexit 101\n' > $$p; chmod 755 $$p; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		prometheus prometheus-node-exporter || st=$$?; \
+	if [ -e $$p.foom-saved ]; then mv $$p.foom-saved $$p; else rm -f $$p; fi; \
+	for s in $$new; do systemctl disable $$s.service >/dev/null 2>&1 || :; done; \
+	exit $${st:-0}
 
 # The live benchmark's other arms, never part of deps.  A policy-rc.d
 # that refuses every start while they install: earlyoom's package
@@ -139,20 +161,48 @@ vm-deps:
 vmcheck: all
 	bench/vm/vmcheck
 
+# install records each directory it makes in $(INSTALLDIRS), so that
+# uninstall removes those and no directory that was there before.  The
+# configuration and the default policy are installed only where there is
+# none: an operator's edits survive a reinstall.
+INSTALLDIRS = $(PREFIX)/share/foom/installed-dirs
+DIRS = $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man7 $(BASHCOMPDIR) $(ZSHCOMPDIR) \
+	$(FISHCOMPDIR) $(UNITDIR) $(SYSCONFDIR)/foom $(SYSCONFDIR)/logrotate.d \
+	$(PREFIX)/share/foom
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
-	install -m 755 $(CMDS) $(SCRIPTS) $(DESTDIR)$(BINDIR)
+	@set -e; made=; for d in $(DIRS); do \
+		m=; p=$(DESTDIR)$$d; \
+		while [ -n "$$p" ] && [ ! -d "$$p" ]; do \
+			m="$$p $$m"; [ "$${p%/*}" != "$$p" ] || break; p=$${p%/*}; \
+		done; \
+		for n in $$m; do mkdir "$$n"; made="$$made $${n#$(DESTDIR)}"; done; \
+	done; \
+	f=$(DESTDIR)$(INSTALLDIRS); \
+	{ [ ! -f "$$f" ] || cat "$$f"; for n in $$made; do echo "$$n"; done; } | sort -u > "$$f.new"; \
+	mv "$$f.new" "$$f"
+	install -m 755 $(CMDS) $(DESTDIR)$(BINDIR)
+	for f in $(SCRIPTS); do \
+		sed 's|^sysconfdir=/etc$$|sysconfdir=$(SYSCONFDIR)|' $$f > $(DESTDIR)$(BINDIR)/$${f##*/}; \
+		chmod 755 $(DESTDIR)$(BINDIR)/$${f##*/}; \
+	done
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 644 completions/bash/* $(DESTDIR)$(BASHCOMPDIR)
 	install -m 644 completions/zsh/* $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 644 completions/fish/* $(DESTDIR)$(FISHCOMPDIR)
-	mkdir -p $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/foom
-	sed 's|@BINDIR@|$(BINDIR)|g' dist/foom-watch.service > $(DESTDIR)$(UNITDIR)/foom-watch.service
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/foom-watch.service > $(DESTDIR)$(UNITDIR)/foom-watch.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/foom-watch.service
+	install -m 644 dist/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/foom
+	install -m 644 dist/policy.example dist/foom.conf $(DESTDIR)$(PREFIX)/share/foom
 	install -m 644 dist/policy.example $(DESTDIR)$(SYSCONFDIR)/foom/policy.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/foom/policy ] || \
+		install -m 644 dist/policy.example $(DESTDIR)$(SYSCONFDIR)/foom/policy
+	[ -e $(DESTDIR)$(SYSCONFDIR)/foom/foom.conf ] || \
+		install -m 644 dist/foom.conf $(DESTDIR)$(SYSCONFDIR)/foom/foom.conf
 
+# The policy and foom.conf go only when they are still the shipped ones;
+# then every directory install made, deepest first, where it is empty.
 uninstall:
 	for f in $(notdir $(CMDS) $(SCRIPTS)); do rm -f $(DESTDIR)$(BINDIR)/$$f; done
 	for f in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$f; done
@@ -160,7 +210,17 @@ uninstall:
 	for f in $(notdir $(wildcard completions/bash/*)); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$f; done
 	for f in $(notdir $(wildcard completions/zsh/*)); do rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$f; done
 	for f in $(notdir $(wildcard completions/fish/*)); do rm -f $(DESTDIR)$(FISHCOMPDIR)/$$f; done
-	rm -f $(DESTDIR)$(UNITDIR)/foom-watch.service $(DESTDIR)$(SYSCONFDIR)/foom/policy.example
+	rm -f $(DESTDIR)$(UNITDIR)/foom-watch.service $(DESTDIR)$(SYSCONFDIR)/foom/policy.example \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/foom
+	for f in policy:policy.example foom.conf:foom.conf; do \
+		if cmp -s $(DESTDIR)$(SYSCONFDIR)/foom/$${f%%:*} dist/$${f#*:}; then \
+			rm -f $(DESTDIR)$(SYSCONFDIR)/foom/$${f%%:*}; fi; \
+	done
+	rm -f $(DESTDIR)$(PREFIX)/share/foom/policy.example $(DESTDIR)$(PREFIX)/share/foom/foom.conf
+	if [ -f $(DESTDIR)$(INSTALLDIRS) ]; then \
+		dirs=$$(sort -r $(DESTDIR)$(INSTALLDIRS)); rm -f $(DESTDIR)$(INSTALLDIRS); \
+		for d in $$dirs; do rmdir $(DESTDIR)$$d 2>/dev/null || :; done; \
+	fi
 
 clean:
 	rm -rf .asan .fuzz lib/*.o lib/*.d lib/libfoom.a cmd/*.d tests/*.d $(CMDS) $(TESTBIN)

@@ -26,6 +26,7 @@ fake_stages() {
 	cat > "$FAKE/foom-sample" <<-'EOF'
 	#!/bin/sh
 	echo "foom-sample $*" >> "$ARGS"
+	{ printf 'foom-sample'; printf ' <%s>' "$@"; echo; } >> "$WORDS"
 	n=0
 	while :; do
 		n=$((n + 1))
@@ -38,6 +39,8 @@ fake_stages() {
 		cat > "$FAKE/$s" <<-EOF
 		#!/bin/sh
 		echo "$s \$*" >> "\$ARGS"
+		{ printf '$s'; printf ' <%s>' "\$@"; echo; } >> "\$WORDS"
+		[ -z "\${FEED:-}" ] || [ $s != foom-kill ] || { cat "\$FEED"; exit 3; }
 		[ "\${DIE:-}" = $s ] || exec cat
 		n=0
 		while IFS= read -r line; do
@@ -48,8 +51,14 @@ fake_stages() {
 		EOF
 	done
 	chmod +x "$FAKE"/*
-	export ARGS=$BATS_TEST_TMPDIR/args
+	export ARGS=$BATS_TEST_TMPDIR/args WORDS=$BATS_TEST_TMPDIR/words
 	: > "$ARGS"
+	: > "$WORDS"
+}
+
+# stage_words STAGE: the words STAGE was started with, each in <>.
+stage_words() {
+	awk -v s="$1" '$1 == s { sub(/^[^ ]* ?/, ""); print }' "$WORDS"
 }
 
 # The PIDs of a process's children.
@@ -175,6 +184,359 @@ children() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"foom-sample: "*"0.001"* ]]
 	[[ "$output" == *"foom-watch: foom-sample exited with status 2"* ]]
+}
+
+# fw_setup: $FW, a copy of foom-watch whose configuration directory is
+# $ETC/foom (empty until a test fills it), as "make install" rewrites it.
+fw_setup() {
+	ETC=$BATS_TEST_TMPDIR/etc
+	mkdir -p "$ETC/foom" "$BATS_TEST_TMPDIR/bin"
+	FW=$BATS_TEST_TMPDIR/bin/foom-watch
+	sed "s|^sysconfdir=/etc\$|sysconfdir=$ETC|" "$TOP/cmd/foom-watch" > "$FW"
+	chmod +x "$FW"
+	grep -qx "sysconfdir=$ETC" "$FW"
+}
+
+@test "watch: short options bundle, and take their argument joined or apart" {
+	fake_stages
+	fw_setup
+	DIE=foom-sample PATH=$FAKE:$PATH run "$FW" -nvscgroup:/a -s node -i0.5 -nP "$BATS_TEST_TMPDIR/p"
+	[ "$status" -eq 3 ]
+	[ "$(stage_words foom-sample)" = "<-f> <-i> <0.5> <-s> <cgroup:/a> <-s> <node>" ]
+	[ "$(stage_words foom-predict)" = "<--pass>" ]
+	[ "$(stage_words foom-kill)" = "<-f> <--pass> <-n> <-P> <$BATS_TEST_TMPDIR/p>" ]
+}
+
+@test "watch: usage errors, one a row (status 2)" {
+	fw_setup
+	local row args want
+	while IFS='|' read -r args want; do
+		eval "run \"\$FW\" $args"
+		echo "row: $args -> $status: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"foom-watch: $want"* ]]
+	done <<-'EOF'
+	-nx|unknown option '-x'
+	-vni|option '-i' requires an argument
+	--dry-run=1|option '--dry-run' takes no argument
+	--bogus=1|unknown option '--bogus=1'
+	-|unexpected argument '-'
+	-- node|unexpected argument 'node'
+	--log=|option '--log' wants a value, not an empty one
+	--rank-opt=growth|--rank-opt: 'growth' is not an option
+	--kill-opt=--|--kill-opt: '--' is not an option
+	--sample-opt -|--sample-opt: '-' is not an option
+	-c /nonexistent/foom.conf|cannot read the configuration '/nonexistent/foom.conf'
+	-c /|cannot read the configuration '/'
+	EOF
+}
+
+@test "watch: every stage's own options pass through, one word each, last" {
+	fake_stages
+	fw_setup
+	DIE=foom-sample PATH=$FAKE:$PATH run "$FW" --sample-opt=--count=9 \
+		--predict-opt --hold=3 --predict-opt='--anon=40' --rank-opt=--by=growth \
+		--rank-opt=-k2 --kill-opt='--pre-hook=logger "a b"' --kill-opt=-g \
+		--protect 'name=^db$' --allow-pid1 --passwd /p/passwd --pods-dir /pods \
+		--changes
+	[ "$status" -eq 3 ]
+	[ "$(stage_words foom-sample)" = "<-f> <-i> <0.1> <--pods-dir> </pods> <--count=9>" ]
+	[ "$(stage_words foom-predict)" = "<--hold=3> <--anon=40>" ]
+	[ "$(stage_words foom-rank)" = "<-f> <--pass> <--pods-dir> </pods> <--protect=name=^db$> <--allow-pid1> <--passwd> </p/passwd> <--by=growth> <-k2>" ]
+	[ "$(stage_words foom-kill)" = "<-f> <--pass> <--pods-dir> </pods> <--protect=name=^db$> <--allow-pid1> <--passwd> </p/passwd> <--pre-hook=logger \"a b\"> <-g>" ]
+}
+
+@test "watch: the configuration file means what the options mean, and is never run" {
+	fake_stages
+	fw_setup
+	cat > "$BATS_TEST_TMPDIR/foom.conf" <<-EOF
+	# comment
+	   scope = cgroup:/a b\$(touch $BATS_TEST_TMPDIR/ran)
+
+	scope=pod:\`touch $BATS_TEST_TMPDIR/ran\`/x
+	interval =0.5
+	level= high
+	policy = $BATS_TEST_TMPDIR/pol'icy;touch $BATS_TEST_TMPDIR/ran
+	dry-run
+	  syslog  
+	log = /var/log/foom/k.log
+	grace = 2
+	cooldown = 4
+	protect = cmdline=^a b  c\$
+	rank-opt = --by=rss
+	kill-opt = --signal=TERM
+	proc = /p
+	cgroup-root = /c
+	EOF
+	DIE=foom-sample PATH=$FAKE:$PATH run "$FW" -c "$BATS_TEST_TMPDIR/foom.conf"
+	[ "$status" -eq 3 ]
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	local pol="$BATS_TEST_TMPDIR/pol'icy;touch $BATS_TEST_TMPDIR/ran"
+	[ "$(stage_words foom-sample)" = "<-f> <-i> <0.5> <-s> <cgroup:/a b\$(touch $BATS_TEST_TMPDIR/ran)> <-s> <pod:\`touch $BATS_TEST_TMPDIR/ran\`/x> <--proc> </p> <--cgroup-root> </c>" ]
+	[ "$(stage_words foom-predict)" = "<--level> <high>" ]
+	[ "$(stage_words foom-rank)" = "<-f> <--pass> <--proc> </p> <--cgroup-root> </c> <-P> <$pol> <--protect=cmdline=^a b  c\$> <--by=rss>" ]
+	[ "$(stage_words foom-kill)" = "<-f> <--pass> <-n> <--grace> <2> <--cooldown> <4> <--log> </var/log/foom/k.log> <--syslog> <--proc> </p> <--cgroup-root> </c> <-P> <$pol> <--protect=cmdline=^a b  c\$> <--signal=TERM>" ]
+}
+
+@test "watch: options win over the file; a list on the command line replaces the file's" {
+	fake_stages
+	fw_setup
+	printf '%s\n' 'pods' 'scope = cgroup:/a' 'interval = 0.5' 'level = high' \
+		'rank-opt = --by=rss' 'kill-opt = -g' 'protect = name=^a$' > "$ETC/foom/foom.conf"
+	: > "$ETC/foom/policy"
+	DIE=foom-sample PATH=$FAKE:$PATH run "$FW" -s node -i 0.2 --kill-opt=--wait=1 --level=low
+	[ "$status" -eq 3 ]
+	[ "$(stage_words foom-sample)" = "<-f> <-i> <0.2> <-s> <node>" ]
+	[ "$(stage_words foom-predict)" = "<--level> <low>" ]
+	[ "$(stage_words foom-rank)" = "<-f> <--pass> <-P> <$ETC/foom/policy> <--protect=name=^a$> <--by=rss>" ]
+	[ "$(stage_words foom-kill)" = "<-f> <--pass> <-P> <$ETC/foom/policy> <--protect=name=^a$> <--wait=1>" ]
+	# -c names another file: the default one is not read
+	: > "$WORDS"
+	echo 'interval = 0.3' > "$BATS_TEST_TMPDIR/other.conf"
+	DIE=foom-sample PATH=$FAKE:$PATH run "$FW" -c "$BATS_TEST_TMPDIR/other.conf"
+	[ "$(stage_words foom-sample)" = "<-f> <-i> <0.3>" ]
+}
+
+@test "watch: a bad configuration line is a usage error naming the file and line (status 2)" {
+	fw_setup
+	local conf=$BATS_TEST_TMPDIR/bad.conf row line want
+	while IFS='|' read -r line want; do
+		printf '# one\n%s\n' "$line" > "$conf"
+		run "$FW" -c "$conf" --check
+		echo "row: $line -> $status: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"foom-watch: $conf:2: $want"* ]]
+	done <<-'EOF'
+	bogus = 1|unknown setting 'bogus'
+	--scope = node|unknown setting '--scope'
+	check|'check' is an option of the command line only
+	config = /etc/foom/other.conf|'config' is an option of the command line only
+	dry-run = yes|'dry-run' takes no value (a line of its own name)
+	interval|'interval' wants a value (NAME = VALUE)
+	interval =|option '--interval' wants a value, not an empty one
+	scope node|'scope node': want NAME or NAME = VALUE
+	rank-opt = by=rss|--rank-opt: 'by=rss' is not an option
+	EOF
+}
+
+@test "watch: --check asks the stages to parse the settings and the policy, starts nothing" {
+	need_pipeline
+	fw_setup
+	local log=$BATS_TEST_TMPDIR/kills.log
+	printf 'protect exe=^/usr/sbin/sshd$ user=^root$\nprefer name=^hog$\n' > "$ETC/foom/policy"
+	printf 'pods\nlevel = high\nlog = %s\nchanges\n' "$log" > "$ETC/foom/foom.conf"
+	run "$FW" --check --rank-opt=--by=growth
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"foom-sample -f -i '0.1' --pods"* ]]
+	[[ "$output" == *"foom-rank -f --pass -P '$ETC/foom/policy' '--by=growth'"* ]]
+	[[ "$output" == *"foom-kill -f --pass --log '$log' -P '$ETC/foom/policy'"* ]]
+	[ ! -e "$log" ]
+	# a policy that does not parse: foom-rank and foom-kill say where
+	printf 'protect name=^ok$\nprotect name=(\n' > "$ETC/foom/policy"
+	run "$FW" --check
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"foom-rank: $ETC/foom/policy:2: "* ]]
+	[[ "$output" == *"foom-kill: $ETC/foom/policy:2: "* ]]
+	[[ "$output" == *"foom-watch: --check: rejected by foom-rank foom-kill"* ]]
+	: > "$ETC/foom/policy"
+	local row args who
+	while IFS='|' read -r args who; do
+		eval "run \"\$FW\" --check $args"
+		echo "row: $args -> $status: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"foom-watch: --check: rejected by $who" ]]
+	done <<-'EOF'
+	-i 0.001|foom-sample
+	--sample-opt=--bogus|foom-sample
+	--level=extreme|foom-predict
+	--predict-opt=--hold=x|foom-predict
+	--rank-opt=--by=size|foom-rank
+	--protect=colour=red|foom-rank foom-kill
+	--grace=-1|foom-kill
+	--kill-opt=--signal=NOPE|foom-kill
+	-P /nonexistent/policy|foom-rank foom-kill
+	--metrics=/nonexistent|foom-watch
+	--metrics=$BATS_TEST_TMPDIR --metrics-opt=--interval=0|foom-metrics
+	EOF
+}
+
+@test "watch: the shipped foom.conf and policy pass --check, and every commented setting too" {
+	need_pipeline
+	fw_setup
+	run "$FW" -c "$TOP/dist/foom.conf" -P "$TOP/dist/policy.example" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"foom-kill -f --pass --log '/var/log/foom/kills.log' -P "* ]]
+	[[ "$output" == *"(verdicts: only a change of level or fresh level)"* ]]
+	sed 's/^#\([a-z]\)/\1/; s|^metrics = .*|metrics = '"$BATS_TEST_TMPDIR"'|' \
+		"$TOP/dist/foom.conf" > "$BATS_TEST_TMPDIR/all.conf"
+	run "$FW" -c "$BATS_TEST_TMPDIR/all.conf" -P "$TOP/dist/policy.example" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"'--by=growth' '--trigger=near-oom'"* ]]
+	[[ "$output" == *"foom-metrics --textfile '$BATS_TEST_TMPDIR' --pass '--interval=15'"* ]]
+}
+
+@test "watch: --changes passes a verdict only when its scope's level changes" {
+	fake_stages
+	fw_setup
+	export FEED=$BATS_TEST_TMPDIR/feed
+	cat > "$FEED" <<-'EOF'
+	verdict ts=1 scope=node level=ok fresh=ok risk=0.1
+	verdict ts=2 scope=node level=ok fresh=ok risk=0.2
+	verdict ts=2 scope="cgroup:/a level=oom" level=ok fresh=ok
+	verdict ts=3 scope="cgroup:/a level=oom" level=ok fresh=ok reason="level=warn"
+	sample ts=3 scope=node avail_kb=1
+	verdict ts=4 scope=node level=warn fresh=warn risk=0.5
+	verdict ts=5 scope=node level=warn fresh=ok risk=0.5
+	victim ts=5 scope=node pid=9
+	kill ts=5 scope=node pid=9 result=killed
+	verdict ts=6 scope=node level=warn fresh=ok risk=0.4
+	verdict ts=7 scope="cgroup:/a level=oom" level=near-oom fresh=near-oom
+	verdict ts=8 scope=node level=ok fresh=ok risk=0
+	EOF
+	PATH=$FAKE:$PATH run "$FW" --changes -v
+	[ "$status" -eq 3 ]
+	[ "$output" = "$(sed -n '1p;3p;5p;6p;7p;8p;9p;11p;12p' "$FEED")
+foom-watch: foom-kill exited with status 3" ]
+	# samples only with -v
+	PATH=$FAKE:$PATH run "$FW" --changes
+	[ "$output" = "$(sed -n '1p;3p;6p;7p;8p;9p;11p;12p' "$FEED")
+foom-watch: foom-kill exited with status 3" ]
+	# without it, every record
+	PATH=$FAKE:$PATH run "$FW"
+	[ "$output" = "$(cat "$FEED")
+foom-watch: foom-kill exited with status 3" ]
+}
+
+@test "watch: every option of --help is in the man page and the three completions" {
+	local opt missing=
+	for opt in $(foom-watch --help | grep -E '^ +-' | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+		grep -q -- "${opt//-/\\\\-}" "$TOP/man/foom-watch.1" || missing="$missing man:$opt"
+		grep -q -- "$opt" "$TOP/completions/bash/foom-watch" || missing="$missing bash:$opt"
+		grep -q -- "$opt" "$TOP/completions/zsh/_foom-watch" || missing="$missing zsh:$opt"
+		grep -q -- "-l ${opt#--} " "$TOP/completions/fish/foom-watch.fish" || missing="$missing fish:$opt"
+	done
+	[ -z "$missing" ] || { echo "missing:$missing" >&2; false; }
+}
+
+# fake_proc DIR: a /proc tree of one process a row of stdin, "PID|EXE|UID|COMM",
+# each a copy of the rank fixture's process 400 (a plain candidate).
+fake_proc() {
+	local dir=$1 pid exe uid comm
+	mkdir -p "$dir"
+	cp "$FIX/rank/proc/uptime" "$dir/"
+	while IFS='|' read -r pid exe uid comm; do
+		cp -r "$FIX/rank/proc/400" "$dir/$pid"
+		ln -sfn "$exe" "$dir/$pid/exe"
+		sed -i "s/^Name:.*/Name:\t$comm/; s/^\(Pid\|Tgid\|NSpid\|NSpgid\):.*/\1:\t$pid/;
+			s/^\(Uid\|Gid\):.*/\1:\t$uid\t$uid\t$uid\t$uid/" "$dir/$pid/status"
+		sed -i "s/^400 (worker)/$pid ($comm)/" "$dir/$pid/stat"
+		printf '%s\0' "$exe" > "$dir/$pid/cmdline"
+		printf '%s\n' "$comm" > "$dir/$pid/comm"
+	done
+}
+
+@test "watch: the default policy spares the lifelines by exe and user, not by name" {
+	local T=$BATS_TEST_TMPDIR want got
+	printf '%s\n' root:x:0:0::/:/bin/sh app:x:1000:1000::/:/bin/sh \
+		messagebus:x:100:100::/:/bin/sh systemd-network:x:998:998::/:/bin/sh > "$T/passwd"
+	# PID|EXE|UID|COMM|protected?
+	cat > "$T/rows" <<-'EOF'
+	1001|/usr/sbin/sshd|0|sshd|yes
+	1003|/usr/lib/openssh/sshd-session|0|sshd-session|yes
+	1004|/usr/sbin/sshd|1000|sshd|no
+	1005|/tmp/sshd|0|sshd|no
+	1006|/usr/lib/systemd/systemd-journald|0|systemd-journal|yes
+	1007|/lib/systemd/systemd-logind|0|systemd-logind|yes
+	1008|/usr/lib/systemd/systemd-journald|1000|systemd-journal|no
+	1009|/usr/lib/systemd/systemd-networkd|998|systemd-network|yes
+	1010|/usr/bin/dbus-daemon|100|dbus-daemon|yes
+	1011|/usr/bin/containerd|0|containerd|yes
+	1012|/usr/bin/containerd-shim-runc-v2|0|containerd-shim|yes
+	1013|/usr/bin/dockerd|0|dockerd|yes
+	1014|/usr/bin/crio|0|crio|yes
+	1015|/usr/local/bin/kubelet|0|kubelet|yes
+	1016|/usr/bin/kubelet|1000|kubelet|no
+	1017|/home/app/kubelet|0|kubelet|no
+	1018|/usr/bin/python3|1000|containerd|no
+	EOF
+	cut -d'|' -f1-4 "$T/rows" | fake_proc "$T/proc"
+	run foom-rank -P "$TOP/dist/policy.example" --proc "$T/proc" \
+		--cgroup-root "$FIX/rank/cg-v1" --passwd "$T/passwd" -o pid
+	[ "$status" -eq 0 ]
+	want=$(awk -F'|' '$5 == "no" { print $1 }' "$T/rows" | sort)
+	got=$(echo "$output" | sort)
+	[ "$got" = "$want" ] || { echo "listed: $got" "want: $want" >&2; false; }
+}
+
+@test "watch: make install puts the settings, policy, unit and logrotate file under SYSCONFDIR; uninstall removes what it made" {
+	local R=$BATS_TEST_TMPDIR/root
+	# a directory that was there before, with someone else's file
+	mkdir -p "$R/usr/share/man/man1"
+	touch "$R/usr/share/man/man1/other.1"
+	make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr SYSCONFDIR=/opt/etc \
+		UNITDIR=/usr/lib/systemd/system > /dev/null
+	grep -qx 'sysconfdir=/opt/etc' "$R/usr/bin/foom-watch"
+	cmp "$TOP/dist/foom.conf" "$R/opt/etc/foom/foom.conf"
+	cmp "$TOP/dist/policy.example" "$R/opt/etc/foom/policy"
+	cmp "$TOP/dist/logrotate" "$R/opt/etc/logrotate.d/foom"
+	local unit=$R/usr/lib/systemd/system/foom-watch.service
+	grep -qx 'ExecStart=/usr/bin/foom-watch $FOOM_WATCH_ARGS' "$unit"
+	grep -qx 'StandardOutput=journal' "$unit"
+	grep -q '/opt/etc/foom/foom.conf' "$unit"
+	! grep -q '@' "$unit"
+	[ -x "$R/usr/bin/foom-metrics" ] || [ ! -e "$TOP/cmd/foom-metrics.c" ]
+	if command -v systemd-analyze >/dev/null; then
+		sed "s|=/usr/bin/|=$R/usr/bin/|" "$unit" > "$BATS_TEST_TMPDIR/foom-watch.service"
+		run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/foom-watch.service"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	fi
+	# the installed foom-watch finds the installed files where it was told
+	sed -i "s|^sysconfdir=.*|sysconfdir=$R/opt/etc|" "$R/usr/bin/foom-watch"
+	run "$R/usr/bin/foom-watch" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-P '$R/opt/etc/foom/policy'"* ]]
+	# a reinstall keeps an edited policy; uninstall keeps it, and its directory
+	echo 'protect name=^mine$' > "$R/opt/etc/foom/policy"
+	make -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr SYSCONFDIR=/opt/etc \
+		UNITDIR=/usr/lib/systemd/system > /dev/null
+	[ "$(cat "$R/opt/etc/foom/policy")" = 'protect name=^mine$' ]
+	make -s -C "$TOP" uninstall DESTDIR="$R" PREFIX=/usr SYSCONFDIR=/opt/etc \
+		UNITDIR=/usr/lib/systemd/system
+	run sh -c 'find "$1" -mindepth 1 | sort' sh "$R"
+	[ "$output" = "$(printf '%s\n' "$R/opt" "$R/opt/etc" "$R/opt/etc/foom" \
+		"$R/opt/etc/foom/policy" "$R/usr" "$R/usr/share" "$R/usr/share/man" \
+		"$R/usr/share/man/man1" "$R/usr/share/man/man1/other.1" | sort)" ] ||
+		{ echo "left: $output" >&2; false; }
+}
+
+@test "watch: logrotate's copytruncate keeps every kill record of a foom-kill that holds the log open" {
+	command -v logrotate >/dev/null || skip "no logrotate (make deps installs it)"
+	local T=$BATS_TEST_TMPDIR log=$BATS_TEST_TMPDIR/log/kills.log
+	mkdir -p "$T/log"
+	sed "s|^/var/log/foom/kills.log |$log |" "$TOP/dist/logrotate" > "$T/logrotate.conf"
+	grep -q "^$log {" "$T/logrotate.conf"
+	sleep 300 & local victim=$!
+	local start
+	start=$(sed 's/.*) //' "/proc/$victim/stat" | cut -d' ' -f20)
+	mkfifo "$T/victims"
+	foom-kill -f -n --cooldown 0 --log "$log" < "$T/victims" > "$T/out" 2> "$T/err" &
+	local fk=$!
+	exec 5> "$T/victims"
+	echo "victim ts=1 scope=node pid=$victim start=$start comm=sleep" >&5
+	for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
+	logrotate -f -s "$T/state" "$T/logrotate.conf"
+	echo "victim ts=2 scope=node pid=$victim start=$start comm=sleep" >&5
+	for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
+	exec 5>&-
+	wait "$fk" || :
+	kill "$victim"
+	# the first record went with the rotated file, the second starts the
+	# new one at its first byte
+	[ "$(grep -c '^kill ' "$log.1")" -eq 1 ]
+	grep -q '^kill ts=[0-9.]* scope=node pid='"$victim"' .*result=dry-run' "$log.1"
+	[ "$(wc -l < "$log")" -eq 1 ]
+	[ "$(head -c 5 "$log")" = "kill " ]
 }
 
 # --- live ----------------------------------------------------------------

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: MIT
+complete -c foom-metrics -l textfile -x -a '(__fish_complete_directories)' -d 'Write DIR/foom.prom for node_exporter'
+complete -c foom-metrics -s i -l interval -x -d 'Seconds between writes'
+complete -c foom-metrics -l pass -d 'Copy every record to stdout'
+complete -c foom-metrics -l forget -x -d 'Drop a scope not heard of for this long'
+complete -c foom-metrics -l max-scopes -x -d 'Scopes held at once'
+complete -c foom-metrics -l max-series -x -d 'Series per counter'
+complete -c foom-metrics -l help -d 'Show help'
+complete -c foom-metrics -l usage -d 'Show the usage line'
+complete -c foom-metrics -s V -l version -d 'Show version'

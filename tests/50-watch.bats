@@ -26,7 +26,8 @@ fake_stages() {
 	cat > "$FAKE/foom-sample" <<-'EOF'
 	#!/bin/sh
 	echo "foom-sample $*" >> "$ARGS"
-	{ printf 'foom-sample'; printf ' <%s>' "$@"; echo; } >> "$WORDS"
+	# one write a line: the stages start at once and share the file
+	w=$(printf ' <%s>' "$@"); printf 'foom-sample%s\n' "$w" >> "$WORDS"
 	n=0
 	while :; do
 		n=$((n + 1))
@@ -39,7 +40,7 @@ fake_stages() {
 		cat > "$FAKE/$s" <<-EOF
 		#!/bin/sh
 		echo "$s \$*" >> "\$ARGS"
-		{ printf '$s'; printf ' <%s>' "\$@"; echo; } >> "\$WORDS"
+		w=\$(printf ' <%s>' "\$@"); printf '$s%s\\n' "\$w" >> "\$WORDS"
 		[ -z "\${FEED:-}" ] || [ $s != foom-kill ] || { cat "\$FEED"; exit 3; }
 		[ "\${DIE:-}" = $s ] || exec cat
 		n=0

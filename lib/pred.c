@@ -368,6 +368,7 @@ struct feat {
 	double io_pct, mem_pct, iowait_pct;
 	double node_use; /* node: use_pct against its --node-avail; else NAN */
 	double eta_s, fill_eta_s;
+	const char *fill_to; /* what fill_eta_s runs out: words for the reason */
 	int binding, oom;
 	int anon_grows; /* over the eta window: what makes a falling avail news */
 	double peak_s;  /* the window of anon_max_pct */
@@ -499,17 +500,23 @@ static void features(const struct pred *p, const struct sst *s,
 
 			double room_kb = f->limit_kb - cur->anon_kb;
 
+			f->fill_to = "fill the limit";
+
 			/* What a node's anonymous memory can still take
 			 * is what MemAvailable counts: free memory and
 			 * the cache reclaim gives up. */
-			if (s->node && !isnan(g[G_MEM_AVAIL]))
+			if (s->node && !isnan(g[G_MEM_AVAIL])) {
 				room_kb = g[G_MEM_AVAIL];
+				f->fill_to = "take what is available";
+			}
 			/* A cgroup's active cache (pages used twice lately)
 			 * is reclaimed last: anonymous memory that reaches
 			 * it evicts what is still in use, well before the
 			 * limit is all anonymous. */
-			else if (!isnan(g[G_ACTIVE_FILE]))
+			else if (!isnan(g[G_ACTIVE_FILE])) {
 				room_kb = fmax(room_kb - g[G_ACTIVE_FILE], 0);
+				f->fill_to = "reach the active page cache";
+			}
 			f->fill_eta_s = fmax(room_kb, 0) / g_kbps;
 		}
 	}
@@ -582,8 +589,8 @@ static int evidence(const struct pred_cfg *c, const struct feat *f,
 		sb_add(sb, "%s%.0f%% of the time stalled on memory",
 		       n++ ? ", " : "", f->mem_pct);
 	if (f->fill_eta_s <= c->fill_s)
-		sb_add(sb, "%sanonymous memory rises to fill the limit in %.1f s",
-		       n++ ? ", " : "", f->fill_eta_s);
+		sb_add(sb, "%sanonymous memory rises to %s in %.1f s",
+		       n++ ? ", " : "", f->fill_to, f->fill_eta_s);
 	return n;
 }
 

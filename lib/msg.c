@@ -15,7 +15,13 @@
 #endif
 
 const char *msg_prog = "foom";
-const char *argp_program_version = "foom " FOOM_VERSION;
+/* Every command, the shell one too, says "NAME (foom) VERSION". */
+static void print_version(FILE *fp, struct argp_state *state)
+{
+	(void)state;
+	fprintf(fp, "%s (foom) %s\n", msg_prog, FOOM_VERSION);
+}
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 const char *argp_program_bug_address = "the foom issue tracker";
 
 /* Like util-linux's close_stdout: a full disk or a closed pipe must not

@@ -143,19 +143,36 @@ static void quiet_end(int q)
 		quiet[q] = quiet[--nquiet];
 }
 
+/* What a scan left out, said: a candidate may be among it. */
+static void warn_cut(const struct scope *sc, const struct pol_cut *cut)
+{
+	if (cut->dropped)
+		msg_warnx("more than %d processes in '%s': %d not ranked "
+			  "(see --max-procs)", o.max_procs, sc->name, cut->dropped);
+	if (cut->cg.deep)
+		msg_warnx("%s: %d cgroups more than %d levels below its own: "
+			  "their processes not ranked", sc->name, cut->cg.deep,
+			  CG_PROCS_MAX_DEPTH);
+	if (cut->cg.many)
+		msg_warnx("%s: more than %d cgroups: the processes of %d more "
+			  "not ranked", sc->name, CG_PROCS_MAX_CGROUPS, cut->cg.many);
+	if (cut->cg.bad)
+		msg_warnx("%s: %d lines of its cgroup.procs files are not a "
+			  "PID: skipped", sc->name, cut->cg.bad);
+}
+
 /* Rank and print; "no candidate" once an episode. */
 static void rank(const struct scope *sc, double t, const char *ts,
 		 const char *evidence_ts)
 {
-	int dropped, q = quiet_find(sc->name);
+	struct pol_cut cut;
+	int q = quiet_find(sc->name);
 
-	if (pol_scan(rk, sc, t, &dropped) < 0) {
+	if (pol_scan(rk, sc, t, &cut) < 0) {
 		msg_warn("cannot list '%s'", proc_root(scope_roots.proc));
 		return;
 	}
-	if (dropped)
-		msg_warnx("more than %d processes in '%s': %d not ranked "
-			  "(see --max-procs)", o.max_procs, sc->name, dropped);
+	warn_cut(sc, &cut);
 	if (emit(sc, o.top < 0 ? 1 : o.top, ts, evidence_ts) > 0) {
 		quiet_end(q);
 	} else if (q < 0) {
@@ -347,7 +364,8 @@ int main(int argc, char **argv)
 	struct pol_opt po = { 0 };
 	struct scope sc;
 	char err[PATH_MAX + 128];
-	int status, n, dropped;
+	struct pol_cut cut;
+	int status, n;
 
 	msg_init("foom-rank");
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -389,17 +407,15 @@ int main(int argc, char **argv)
 		struct timespec d = { (time_t)o.delay_s,
 				      (long)((o.delay_s - floor(o.delay_s)) * 1e9) };
 
-		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &dropped) < 0)
+		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &cut) < 0)
 			msg_err(EXIT_SYSTEM, "cannot list '%s'",
 				proc_root(scope_roots.proc));
 		while (nanosleep(&d, &d) < 0 && errno == EINTR)
 			;
 	}
-	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &dropped) < 0)
+	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &cut) < 0)
 		msg_err(EXIT_SYSTEM, "cannot list '%s'", proc_root(scope_roots.proc));
-	if (dropped)
-		msg_warnx("more than %d processes in '%s': %d not ranked "
-			  "(see --max-procs)", o.max_procs, sc.name, dropped);
+	warn_cut(&sc, &cut);
 	n = emit(&sc, o.top, NULL, NULL);
 	rec_flush();
 	return n ? EXIT_OK : EXIT_NONE;

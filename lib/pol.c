@@ -2,9 +2,10 @@
 /*
  * pol: the ranking of a scope's processes (pol.h).  A scan reads
  * /proc/PID/stat (or, in follow mode, statm through a kept file) of every
- * process, its cgroup when the scope is not the node, and its oom_score
- * when that is the score; the rest (cmdline, exe, status) only when a
- * rule or a victim printed asks for it.  All a scan touches is allocated
+ * process of the scope (a cgroup or pod scope's listed from its
+ * cgroup.procs), and its oom_score when that is the score; the rest
+ * (cmdline, exe, status) only when a rule or a victim printed asks for
+ * it.  All a scan touches is allocated
  * in pol_rank_new, so a follow-mode ranker does not grow.  The kept
  * files are lib/fdcache's, the growth baselines lib/growth's.
  */
@@ -49,6 +50,8 @@ struct pol_rank {
 	struct view_src src;
 	struct view v;
 	struct proc_iter it;
+	char cgroup[PATH_MAX];  /* the last scan's scope's; "/" for the node */
+	int *pids, npids, next; /* the scope's from cgroup.procs, or npids -1 */
 	int keep_fds;
 	struct fdcache fdc;
 	struct fdcache_entry *fe; /* the process at hand's, or NULL */
@@ -65,8 +68,9 @@ struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 	rk->o = *opt;
 	rk->c = calloc(opt->max_procs, sizeof *rk->c);
 	rk->heap = calloc(opt->max_procs, sizeof *rk->heap);
+	rk->pids = calloc(opt->max_procs, sizeof *rk->pids);
 	rk->active = calloc(n + 1, sizeof *rk->active);
-	if (!rk->c || !rk->heap || !rk->active)
+	if (!rk->c || !rk->heap || !rk->pids || !rk->active)
 		return NULL;
 	if (opt->growth && growth_init(&rk->growth, opt->procfd, opt->max_procs) < 0)
 		return NULL;
@@ -173,14 +177,26 @@ static void sift(struct pol_rank *rk, int i)
 	}
 }
 
+/* Where a scan's PIDs come from: a cgroup or pod scope's cgroup.procs
+ * (what it costs is the scope's size, not the node's), else every
+ * process under /proc.  The next PID, 0 at the end, -1 with errno. */
+static int next_pid(struct pol_rank *rk)
+{
+	if (rk->npids < 0)
+		return proc_iter_next(&rk->it);
+	return rk->next < rk->npids ? rk->pids[rk->next++] : 0;
+}
+
 int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
-	     int *dropped)
+	     struct pol_cut *cut)
 {
 	int fd = rk->o.procfd, pid, gone;
 	char buf[1024];
 
-	*dropped = 0;
+	memset(cut, 0, sizeof *cut);
 	snprintf(rk->scope, sizeof rk->scope, "%s", sc->name);
+	snprintf(rk->cgroup, sizeof rk->cgroup, "%s",
+		 sc->kind == SCOPE_NODE ? "/" : sc->cgroup);
 	rk->nactive = 0;
 	for (int i = 0; i < rules_count(rk->o.rules); i++)
 		if (rules_apply(rk->o.rules, i, sc->name))
@@ -189,8 +205,15 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 	guard_begin(&rk->guard);
 	rk->n = rk->heap_n = 0;
 	fdcache_begin(&rk->fdc);
-	proc_iter_start(&rk->it, fd);
-	while ((pid = proc_iter_next(&rk->it)) > 0) {
+	rk->npids = -1;
+	rk->next = 0;
+	if (sc->kind != SCOPE_NODE && rk->o.cg)
+		rk->npids = cg_procs(rk->o.cg, sc->cgroup, rk->pids,
+				     rk->o.max_procs, &cut->cg);
+	if (rk->npids < 0)
+		proc_iter_start(&rk->it, fd);
+	cut->dropped = cut->cg.full;
+	while ((pid = next_pid(rk)) > 0) {
 		struct proc_stat st;
 		struct cand *c = &rk->c[rk->n];
 		const char *cg;
@@ -204,11 +227,13 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 		    guard_stat(&rk->guard, &st, &gone))
 			continue;
 		look_at(rk, pid, st.comm);
-		if (sc->kind != SCOPE_NODE &&
+		/* listed from cgroup.procs, it was in the scope a moment ago;
+		 * the victim's cgroup is read again before it is named */
+		if (sc->kind != SCOPE_NODE && rk->npids < 0 &&
 		    (!(cg = view_field(&rk->v, RF_CGROUP)) || !cg_within(cg, sc->cgroup)))
 			continue;
 		if (rk->n == rk->o.max_procs) {
-			(*dropped)++;
+			cut->dropped++;
 			continue;
 		}
 		c->oom_score = -1;
@@ -281,6 +306,7 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		int ci = rk->heap[0];
 		struct cand *c = &rk->c[ci];
 		const struct proc_status *ps;
+		const char *cg;
 		struct proc_stat st;
 		unsigned char cls = c->cls;
 
@@ -294,6 +320,10 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		    st.start_ticks != c->start_ticks)
 			continue;
 		look_at(rk, c->pid, st.comm);
+		/* in the scope now: it may have moved since the listing */
+		if (strcmp(rk->cgroup, "/") != 0 &&
+		    (!(cg = view_field(&rk->v, RF_CGROUP)) || !cg_within(cg, rk->cgroup)))
+			continue;
 		memcpy(c->comm, st.comm, sizeof c->comm);
 		place(rk, c);
 		if (c->cls != cls) {

@@ -37,15 +37,24 @@ struct pol_rank;
 /* Allocate everything a scan needs, once.  NULL with errno. */
 struct pol_rank *pol_rank_new(const struct pol_opt *opt);
 
+/* What a scan left out. */
+struct pol_cut {
+	int dropped;             /* processes past the table's size */
+	struct cg_procs_cut cg;  /* of the scope's cgroup walk */
+};
+
 /* Scan the processes of a scope into the table, at time t_s (seconds:
  * growth divides by the difference between two scans of the scope).
- * Returns the number of processes ranked, or -1 with errno when /proc
- * could not be listed.  *dropped: processes past the table's size. */
+ * A cgroup or pod scope's processes are listed from its cgroups'
+ * cgroup.procs (cg_procs), or, in a tree without them, found among
+ * every process's /proc/PID/cgroup.  Returns the number of processes
+ * ranked, or -1 with errno when the processes could not be listed. */
 int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
-	     int *dropped);
+	     struct pol_cut *cut);
 
 /* The next victim of the last scan, best first, or 0 when there is none
- * left.  Strings point into rk, valid until the next call; NULL (or a
+ * left.  Each is judged as it is now: the same process, in the scope,
+ * placed by the rules and passed by the guard.  Strings point into rk, valid until the next call; NULL (or a
  * negative number) when not available. */
 struct pol_victim {
 	int pid, pgid;

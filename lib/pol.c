@@ -24,6 +24,13 @@
 #include "proc.h"
 #include "view.h"
 
+/* The tables hold the node's processes and this much more (in %, and
+ * at least POL_ROOM_MIN entries), so a node that forks between two
+ * fits still fits; they grow when the node passes POL_FIT_PCT of them. */
+#define POL_ROOM_PCT 150
+#define POL_ROOM_MIN 256
+#define POL_FIT_PCT 80
+
 enum cls { CLS_PREFER, CLS_PLAIN, CLS_AVOID };
 
 struct cand {
@@ -35,7 +42,6 @@ struct cand {
 	int rule;      /* the placing rule, -1: none */
 	unsigned char cls; /* enum cls */
 	unsigned char has_score, has_growth;
-	char comm[64];
 };
 
 struct pol_rank {
@@ -46,6 +52,8 @@ struct pol_rank {
 	unsigned need;          /* fields the rules read (1u << RF_*) */
 	long page_kb;
 	char scope[PATH_MAX + 8]; /* of the last scan */
+	char comm[64];            /* of the victim pol_next gave */
+	int cap;                  /* entries in each table, <= o.max_procs */
 	struct guard guard;
 	struct view_src src;
 	struct view v;
@@ -58,21 +66,77 @@ struct pol_rank {
 	struct growth growth;
 };
 
+/* Tables for this many processes: the node's now, and room to grow
+ * into before the next fit (pol_rank_fit). */
+static int cap_for(const struct pol_rank *rk, int nprocs)
+{
+	long cap = (long)nprocs * POL_ROOM_PCT / 100 + POL_ROOM_MIN;
+
+	return cap > rk->o.max_procs ? rk->o.max_procs : (int)cap;
+}
+
+/* Every page of a table touched once: it is locked (and resident) from
+ * here on, not faulted in during a scan. */
+static void touch(void *p, size_t size)
+{
+	memset(p, 0, size);
+}
+
+static int tables(struct pol_rank *rk, int cap)
+{
+	struct cand *c;
+	int *heap, *pids;
+
+	if (cap <= rk->cap)
+		return 0;
+	if (!(c = realloc(rk->c, cap * sizeof *c)))
+		return -1;
+	rk->c = c;
+	if (!(heap = realloc(rk->heap, cap * sizeof *heap)))
+		return -1;
+	rk->heap = heap;
+	if (!(pids = realloc(rk->pids, cap * sizeof *pids)))
+		return -1;
+	rk->pids = pids;
+	if (rk->o.growth && (rk->cap ? growth_grow(&rk->growth, cap) :
+			     growth_init(&rk->growth, rk->o.procfd, cap)) < 0)
+		return -1;
+	if (rk->keep_fds && (rk->cap ? fdcache_grow(&rk->fdc, cap) :
+			     fdcache_init(&rk->fdc, rk->o.procfd, cap)) < 0)
+		return -1;
+	touch(rk->c + rk->cap, (cap - rk->cap) * sizeof *c);
+	touch(rk->heap + rk->cap, (cap - rk->cap) * sizeof *heap);
+	touch(rk->pids + rk->cap, (cap - rk->cap) * sizeof *pids);
+	for (int i = 0; rk->keep_fds && i < 2; i++)
+		touch(rk->fdc.e[i] + rk->cap, (cap - rk->cap) * sizeof *rk->fdc.e[i]);
+	for (int i = 0; rk->o.growth && i < GROWTH_SLOTS; i++)
+		touch(rk->growth.slot[i].e + rk->cap,
+		      (cap - rk->cap) * sizeof *rk->growth.slot[i].e);
+	rk->cap = cap;
+	return 0;
+}
+
+/* The processes under the /proc root; -1 with errno. */
+static int count_procs(struct pol_rank *rk)
+{
+	int n = 0, pid;
+
+	proc_iter_start(&rk->it, rk->o.procfd);
+	while ((pid = proc_iter_next(&rk->it)) > 0)
+		n++;
+	return pid < 0 ? -1 : n;
+}
+
 struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 {
 	struct pol_rank *rk = calloc(1, sizeof *rk);
-	int n = rules_count(opt->rules);
+	int n = rules_count(opt->rules), nprocs;
 
 	if (!rk)
 		return NULL;
 	rk->o = *opt;
-	rk->c = calloc(opt->max_procs, sizeof *rk->c);
-	rk->heap = calloc(opt->max_procs, sizeof *rk->heap);
-	rk->pids = calloc(opt->max_procs, sizeof *rk->pids);
 	rk->active = calloc(n + 1, sizeof *rk->active);
-	if (!rk->c || !rk->heap || !rk->pids || !rk->active)
-		return NULL;
-	if (opt->growth && growth_init(&rk->growth, opt->procfd, opt->max_procs) < 0)
+	if (!rk->active)
 		return NULL;
 	rk->need = rules_fields(opt->rules);
 	rk->page_kb = proc_page_kb();
@@ -84,9 +148,20 @@ struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 	rk->v.src = &rk->src;
 	rk->keep_fds = opt->keep_fds;
 	rk->fdc.procfd = opt->procfd; /* read through it without kept files too */
-	if (opt->keep_fds && fdcache_init(&rk->fdc, opt->procfd, opt->max_procs) < 0)
+	if ((nprocs = count_procs(rk)) < 0 || tables(rk, cap_for(rk, nprocs)) < 0)
 		return NULL;
 	return rk;
+}
+
+int pol_rank_fit(struct pol_rank *rk)
+{
+	int nprocs = count_procs(rk);
+
+	if (nprocs < 0)
+		return -1;
+	if ((long)nprocs * 100 <= (long)rk->cap * POL_FIT_PCT || rk->cap == rk->o.max_procs)
+		return 0;
+	return tables(rk, cap_for(rk, nprocs));
 }
 
 /* The view reads a process's cgroup through its kept file. */
@@ -194,6 +269,7 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 	char buf[1024];
 
 	memset(cut, 0, sizeof *cut);
+	cut->cap = rk->cap;
 	snprintf(rk->scope, sizeof rk->scope, "%s", sc->name);
 	snprintf(rk->cgroup, sizeof rk->cgroup, "%s",
 		 sc->kind == SCOPE_NODE ? "/" : sc->cgroup);
@@ -208,8 +284,8 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 	rk->npids = -1;
 	rk->next = 0;
 	if (sc->kind != SCOPE_NODE && rk->o.cg)
-		rk->npids = cg_procs(rk->o.cg, sc->cgroup, rk->pids,
-				     rk->o.max_procs, &cut->cg);
+		rk->npids = cg_procs(rk->o.cg, sc->cgroup, rk->pids, rk->cap,
+				     &cut->cg);
 	if (rk->npids < 0)
 		proc_iter_start(&rk->it, fd);
 	cut->dropped = cut->cg.full;
@@ -232,7 +308,7 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 		if (sc->kind != SCOPE_NODE && rk->npids < 0 &&
 		    (!(cg = view_field(&rk->v, RF_CGROUP)) || !cg_within(cg, sc->cgroup)))
 			continue;
-		if (rk->n == rk->o.max_procs) {
+		if (rk->n == rk->cap) {
 			cut->dropped++;
 			continue;
 		}
@@ -249,7 +325,6 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 		c->start_ticks = st.start_ticks;
 		c->rss_kb = proc_sat_mul(st.rss_pages, rk->page_kb);
 		c->has_growth = 0;
-		memcpy(c->comm, st.comm, sizeof c->comm);
 		rk->n++;
 	}
 	/* what the last scan kept and this one did not see has died */
@@ -278,6 +353,20 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 	for (int i = rk->n / 2 - 1; i >= 0; i--)
 		sift(rk, i);
 	return rk->n;
+}
+
+void pol_warm(struct pol_rank *rk)
+{
+	struct scope sc = { .kind = SCOPE_NODE, .name = "node", .cgroup = "/" };
+	struct pol_victim v;
+	struct pol_cut cut;
+	int growth = rk->o.growth;
+
+	rk->o.growth = 0; /* no baseline: growth is between real scans */
+	if (pol_scan(rk, &sc, 0, &cut) >= 0)
+		while (pol_next(rk, &v))
+			;
+	rk->o.growth = growth;
 }
 
 /* Back into the heap: a candidate whose place changed since the scan. */
@@ -324,7 +413,7 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		if (strcmp(rk->cgroup, "/") != 0 &&
 		    (!(cg = view_field(&rk->v, RF_CGROUP)) || !cg_within(cg, rk->cgroup)))
 			continue;
-		memcpy(c->comm, st.comm, sizeof c->comm);
+		memcpy(rk->comm, st.comm, sizeof rk->comm);
 		place(rk, c);
 		if (c->cls != cls) {
 			heap_push(rk, ci);
@@ -339,7 +428,7 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		v->pid = c->pid;
 		v->pgid = st.pgrp;
 		v->start_ticks = c->start_ticks;
-		v->comm = c->comm;
+		v->comm = rk->comm;
 		v->cmdline = view_field(&rk->v, RF_CMDLINE);
 		v->user = view_field(&rk->v, RF_USER);
 		v->cgroup = view_field(&rk->v, RF_CGROUP);

@@ -463,6 +463,58 @@ rankp() {
 	[ "$status" -eq 3 ]
 }
 
+# gen_procs DIR FIRST LAST: processes FIRST..LAST in a /proc tree at DIR
+gen_procs() {
+	awk -v d="$1" -v a="$2" -v b="$3" 'BEGIN {
+		for (pid = a; pid <= b; pid++) {
+			p = d "/" pid
+			system("mkdir -p " p)
+			printf "%d (w%d) S 1 %d %d 0 -1 4194560 1 0 0 0 5 2 0 0 20 0 1 0 %d 1000 %d 0\n", \
+				pid, pid, pid, pid, 1000 + pid, 10 + pid % 50 > (p "/stat")
+			printf "Name:\tw%d\nPid:\t%d\nUid:\t0\t0\t0\t0\nNSpid:\t%d\nVmRSS:\t100 kB\n", \
+				pid, pid, pid > (p "/status")
+			printf "1\n" > (p "/oom_score")
+			printf "0\n" > (p "/oom_score_adj")
+			close(p "/stat"); close(p "/status"); close(p "/oom_score"); close(p "/oom_score_adj")
+		}
+	}'
+}
+# lines_reach FILE N: wait until FILE has N lines
+lines_reach() {
+	local i
+	for i in $(seq 600); do
+		[ "$(wc -l < "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "rank -f: the tables are sized to the node's processes and grow with them, after the victims" {
+	mkdir "$T/p"
+	echo "50000.00 90000.00" > "$T/p/uptime"
+	gen_procs "$T/p" 1000 1299
+	mkfifo "$T/in"
+	foom-rank -f --by rss -k 5000 -o pid --proc "$T/p" --cgroup-root "$T/nocg" \
+		"$T/in" > "$T/out" 2> "$T/err" &
+	rp=$!
+	exec 7> "$T/in"
+	echo "verdict ts=1.000 scope=node level=oom" >&7
+	lines_reach "$T/out" 300
+	# 1300 now: more than the tables sized for 300 hold
+	gen_procs "$T/p" 1300 2299
+	echo "verdict ts=2.000 scope=node level=oom" >&7
+	lines_reach "$T/err" 1
+	# grown after that scan's victims: the next scan takes every one
+	echo "verdict ts=3.000 scope=node level=oom" >&7
+	exec 7>&-
+	wait "$rp"
+	grep -v oom_score_adj "$T/err" > "$T/warn" || true
+	[ "$(wc -l < "$T/warn")" -eq 1 ]
+	grep -q "foom-rank: more than 706 processes in 'node': 594 not ranked" "$T/warn"
+	[ "$(wc -l < "$T/out")" -eq $((300 + 706 + 1300)) ]
+	[ "$(tail -1300 "$T/out" | sort -n | uniq | wc -l)" -eq 1300 ]
+}
+
 @test "rank: the table is bounded by --max-procs, with a warning" {
 	run rank --max-procs 3 -o pid
 	[ "$status" -eq 0 ]

@@ -142,6 +142,7 @@ static struct sampler *add(const struct scope *sc)
 		return NULL;
 	}
 	s->seen = 1;
+	s->cheap_ok = opt.follow; /* one tick alone is always whole */
 	tab.s[tab.n++] = s;
 	return s;
 }

@@ -123,7 +123,7 @@ int sample_open(struct sampler *s, const struct cg_root *cg, int procfd)
 	s->warned = 0;
 	s->gone = 0;
 	s->cheap_ok = 0;
-	s->hier_kb = -1;
+	s->hier_kb = s->set_limit_kb = s->set_high_kb = -1;
 	memset(&s->gate, 0, sizeof s->gate);
 	s->nanc = 0;
 	if (s->sc.kind == SCOPE_NODE) {
@@ -569,7 +569,9 @@ static void read_v1(struct sampler *s, struct rec *r, struct cgtick *t)
 	t->stat = NULL;
 	if (!s->cheap_ok || !s->gate.started)
 		v1_read_stat(s, t);
-	t->limit_kb = bytes_kb(s, SF_LIMIT);
+	if (!s->cheap_ok || !s->gate.started)
+		s->set_limit_kb = bytes_kb(s, SF_LIMIT);
+	t->limit_kb = s->set_limit_kb;
 	t->usage_kb = bytes_kb(s, SF_USAGE);
 	if (s->hier_kb >= 0 && (t->limit_kb < 0 || s->hier_kb < t->limit_kb))
 		t->limit_kb = s->hier_kb;
@@ -593,6 +595,8 @@ static void read_v1_full(struct sampler *s, struct rec *r, struct cgtick *t)
 
 	if (!t->stat)
 		v1_read_stat(s, t);
+	if (s->cheap_ok && s->gate.started)
+		s->set_limit_kb = bytes_kb(s, SF_LIMIT); /* for the ticks to come */
 	add_derived(r, t->limit_kb, t->usage_kb, val(st, &t->m, M_AFILE),
 		    val(st, &t->m, M_IFILE), val(st, &t->m, M_AANON),
 		    val(st, &t->m, M_IANON));
@@ -611,15 +615,11 @@ static void read_v1_full(struct sampler *s, struct rec *r, struct cgtick *t)
 	add_psi(r, get(s, SF_PSI_IO, ob, sizeof ob), "io");
 }
 
-static void read_v2(struct sampler *s, struct rec *r, struct cgtick *t)
+/* memory.max, the smallest of the cgroup's and its ancestors', and
+ * memory.high: settings, re-read on whole ticks. */
+static void v2_read_limits(struct sampler *s)
 {
-	static const struct kvmap ev[] = {
-		{ "high", "events_high", 1 }, { "max", "events_max", 1 },
-		{ "oom", "events_oom", 1 }, { "oom_kill", "oom_kill", 1 },
-	};
-	long long max = bytes_kb(s, SF_MAX), high = bytes_kb(s, SF_HIGH);
-	char eb[512];
-	struct kv e;
+	long long max = bytes_kb(s, SF_MAX);
 
 	for (int i = 0; i < s->nanc; i++) {
 		char b[64];
@@ -630,12 +630,27 @@ static void read_v2(struct sampler *s, struct rec *r, struct cgtick *t)
 		    (max < 0 || a < max))
 			max = a;
 	}
+	s->set_limit_kb = max;
+	s->set_high_kb = bytes_kb(s, SF_HIGH);
+}
+
+static void read_v2(struct sampler *s, struct rec *r, struct cgtick *t)
+{
+	static const struct kvmap ev[] = {
+		{ "high", "events_high", 1 }, { "max", "events_max", 1 },
+		{ "oom", "events_oom", 1 }, { "oom_kill", "oom_kill", 1 },
+	};
+	char eb[512];
+	struct kv e;
+
+	if (!s->cheap_ok || !s->gate.started)
+		v2_read_limits(s);
 	t->stat = NULL;
-	t->limit_kb = cap_limit(max);
+	t->limit_kb = cap_limit(s->set_limit_kb);
 	t->usage_kb = bytes_kb(s, SF_CURRENT);
 	add_limit_usage(r, t->limit_kb, t->usage_kb);
-	if (high >= 0)
-		rec_add_ll(r, "high_kb", high);
+	if (s->set_high_kb >= 0)
+		rec_add_ll(r, "high_kb", s->set_high_kb);
 	if (get(s, SF_EVENTS, eb, sizeof eb)) {
 		scan(eb, ev, NMAP(ev), &e);
 		emit(s, r, "memory.events", ev, 0, NMAP(ev), &e, 20);
@@ -662,6 +677,8 @@ static void read_v2_full(struct sampler *s, struct rec *r, struct cgtick *t)
 	char pb[512];
 	struct kv m;
 
+	if (s->cheap_ok && s->gate.started)
+		v2_read_limits(s); /* for the ticks to come */
 	scan(text, st, NMAP(st), &m);
 	add_derived(r, t->limit_kb, t->usage_kb, val(st, &m, M_AFILE),
 		    val(st, &m, M_IFILE), val(st, &m, M_AANON), val(st, &m, M_IANON));

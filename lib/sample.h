@@ -31,8 +31,9 @@ enum {
  * Cheap ticks.  Far from its limit a scope's costly files (memory.stat,
  * vmstat, /proc/stat, io.pressure, and v1's max_usage and oom_control)
  * tell the predictor nothing it acts on, so a tick reads only the cheap
- * ones (usage and limit, failcnt or memory.events, memory PSI; for the
- * node meminfo and memory PSI) and prints a sample with cheap=1.  It
+ * ones (usage, failcnt or memory.events, memory PSI; for the node
+ * meminfo and memory PSI) and prints a sample with cheap=1; the limits
+ * it prints are those of the last whole read.  It
  * reads everything when the gate below says the scope may be heading
  * for its limit, and at least once every SAMPLE_FULL_EVERY_S.
  */
@@ -76,8 +77,12 @@ struct sampler {
 	int gone;         /* a file vanished: the cgroup was removed */
 	int cheap_ok;     /* -f: ticks may be cheap */
 	struct sample_gate gate;
-	long long hier_kb; /* v1: hierarchical_memory_limit at the last full
-			      read, -1: none */
+	/* Settings, read on the first tick and on every whole one after it,
+	 * for the cheap ticks between (-1: none): a lowered limit is a limit
+	 * hit at once (failcnt, memory.events), and that makes the tick
+	 * whole.  v1's limit_in_bytes and hierarchical_memory_limit; v2's
+	 * memory.max (the smallest of its ancestors') and memory.high. */
+	long long hier_kb, set_limit_kb, set_high_kb;
 	int seen;         /* set by the caller's rescans */
 };
 

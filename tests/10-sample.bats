@@ -317,7 +317,16 @@ field() {
 		[ "$(wc -l < "$out")" -ge 30 ] && break
 		sleep 0.05
 	done
-	# 112 of 128 MiB: past the 80% from which every tick is whole
+	# a lowered limit is read on the next whole tick: within a second
+	# of ticks (20 at 0.05 s, and the one under way)
+	n=$(wc -l < "$out")
+	echo $((127 << 20)) > "$MEMCG_DIR/memory.limit_in_bytes"
+	for i in $(seq 400); do
+		[ "$(wc -l < "$out")" -ge $((n + 22)) ] && break
+		sleep 0.05
+	done
+	head -$((n + 22)) "$out" | tail -1 | grep -q " limit_kb=$((127 << 10)) "
+	# 112 of 127 MiB: past the 80% from which every tick is whole
 	in_memcg "$FOOM_TESTBIN/hog" hold 112
 	hog=$PID
 	for i in $(seq 400); do

@@ -198,7 +198,7 @@ static void rank(const struct scope *sc, double t, const char *ts,
 		if (nquiet < QUIET_SCOPES)
 			quiet[nquiet++] = hash(sc->name);
 	}
-	fit(1); /* the victims are out */
+	fit(cut.dropped > 0); /* the victims are out */
 }
 
 /* A verdict: rank its scope when it reaches the trigger. */
@@ -343,6 +343,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* One-shot: a scan; when the scope holds more processes than the tables
+ * were sized for, and refit is set, once more in tables fitted to the
+ * node.  Exits when the processes cannot be listed. */
+static void scan_once(const struct scope *sc, struct pol_cut *cut, int refit)
+{
+	int again = 1;
+
+	do {
+		if (pol_scan(rk, sc, now_s(CLOCK_MONOTONIC), cut) < 0)
+			msg_err(EXIT_SYSTEM, "cannot list '%s'",
+				proc_root(scope_roots.proc));
+		again = again && refit && cut->dropped && cut->cap < o.max_procs &&
+			pol_rank_fit(rk) == 0;
+		if (again)
+			refit = 0;
+	} while (again);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp_option options[] = {
@@ -427,25 +445,19 @@ int main(int argc, char **argv)
 			cg_root_path(scope_roots.cgroup));
 	if (scope_resolve(&cg, &sc, err, sizeof err) < 0)
 		msg_errx(EXIT_USAGE, "%s", err);
+	po.small = sc.kind != SCOPE_NODE; /* grown if the scope needs it */
 	if (!(rk = pol_rank_new(&po)))
 		msg_err(EXIT_SYSTEM, "cannot set up for %d processes", o.max_procs);
 	if (o.delay_s >= 0) {
 		struct timespec d = { (time_t)o.delay_s,
 				      (long)((o.delay_s - floor(o.delay_s)) * 1e9) };
 
-		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &cut) < 0)
-			msg_err(EXIT_SYSTEM, "cannot list '%s'",
-				proc_root(scope_roots.proc));
+		/* fitted before the baseline, so both scans see the same */
+		scan_once(&sc, &cut, 1);
 		while (nanosleep(&d, &d) < 0 && errno == EINTR)
 			;
 	}
-	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &cut) < 0)
-		msg_err(EXIT_SYSTEM, "cannot list '%s'", proc_root(scope_roots.proc));
-	/* more processes than when the tables were sized: once more, in
-	 * tables fitted to them */
-	if (cut.dropped && cut.cap < o.max_procs && pol_rank_fit(rk) == 0 &&
-	    pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &cut) < 0)
-		msg_err(EXIT_SYSTEM, "cannot list '%s'", proc_root(scope_roots.proc));
+	scan_once(&sc, &cut, o.delay_s < 0);
 	warn_cut(&sc, &cut);
 	n = emit(&sc, o.top, NULL, NULL);
 	rec_flush();

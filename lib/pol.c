@@ -148,7 +148,8 @@ struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 	rk->v.src = &rk->src;
 	rk->keep_fds = opt->keep_fds;
 	rk->fdc.procfd = opt->procfd; /* read through it without kept files too */
-	if ((nprocs = count_procs(rk)) < 0 || tables(rk, cap_for(rk, nprocs)) < 0)
+	nprocs = opt->small ? 0 : count_procs(rk);
+	if (nprocs < 0 || tables(rk, cap_for(rk, nprocs)) < 0)
 		return NULL;
 	return rk;
 }

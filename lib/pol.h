@@ -28,6 +28,8 @@ struct pol_opt {
 	enum pol_by by;
 	int allow_pid1;  /* containers' and pods' PID 1 may be victims */
 	int max_procs;   /* the most the tables grow to */
+	int small;       /* size the tables for a scope, not the node: no
+			    count of /proc at start (one-shot, a cgroup) */
 	int growth;      /* keep per-scope baselines for growth_kbps */
 	int keep_fds;    /* keep each process's /proc files open between
 			    scans (follow mode; raises RLIMIT_NOFILE) */

@@ -515,6 +515,23 @@ lines_reach() {
 	[ "$(tail -1300 "$T/out" | sort -n | uniq | wc -l)" -eq 1300 ]
 }
 
+@test "rank: one-shot, a cgroup with more processes than its first tables is ranked whole" {
+	local i
+	mkdir -p "$T/p" "$T/cg/memory/pod"
+	echo "50000.00 90000.00" > "$T/p/uptime"
+	gen_procs "$T/p" 1000 1299
+	: > "$T/cg/memory/pod/memory.usage_in_bytes"
+	for i in $(seq 1000 1299); do
+		echo "12:memory:/pod" > "$T/p/$i/cgroup"
+		echo "$i"
+	done > "$T/cg/memory/pod/cgroup.procs"
+	foom-rank -s cgroup:/pod --by rss -o pid --proc "$T/p" --cgroup-root "$T/cg" \
+		> "$T/out" 2> "$T/err"
+	cat "$T/err"
+	[ ! -s "$T/err" ]
+	[ "$(sort -n "$T/out" | uniq | wc -l)" -eq 300 ]
+}
+
 @test "rank: the table is bounded by --max-procs, with a warning" {
 	run rank --max-procs 3 -o pid
 	[ "$status" -eq 0 ]

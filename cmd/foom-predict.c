@@ -269,7 +269,9 @@ int main(int argc, char **argv)
 	opt.pred = pred_new(&cfg, (int)opt.max_scopes);
 	if (stream) {
 		rec_out.flush_each = 1;
-		proc_harden();
+		/* every record runs the whole path: libc's pages are locked
+		 * as the first ones touch them */
+		proc_harden_exe();
 		proc_watch_parent();
 	}
 	status = rec_loop(argv + idx, argc - idx, on_line, NULL);

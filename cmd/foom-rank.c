@@ -23,9 +23,13 @@
 #include "rec.h"
 #include "scope.h"
 
-/* Candidate table: more processes than any one node runs (a busy
- * Kubernetes node holds a few thousand); 120 bytes each. */
+/* The most the tables grow to: more processes than any one node runs
+ * (a busy Kubernetes node holds a few thousand); they are sized to the
+ * node's, about 200 bytes a process. */
 #define MAX_PROCS_DEFAULT 32768
+/* How often -f counts the node's processes to fit the tables to them,
+ * between verdicts: a node's count moves over minutes. */
+#define FIT_EVERY_S 10.0
 
 /* Scopes whose "no candidate" was said in the episode at hand; a scope
  * past this many is warned about on every verdict, as before. */
@@ -50,6 +54,7 @@ static struct pol_rank *rk;
 static struct rec in, out;
 static struct cg_root cg;
 static int have_cg, bad;
+static double fit_at; /* CLOCK_MONOTONIC of the last pol_rank_fit */
 /* The scopes told "no candidate" since their level last fell below the
  * trigger: said once an episode, not ten times a second. */
 static unsigned long long quiet[QUIET_SCOPES]; /* by a hash of the name */
@@ -143,19 +148,48 @@ static void quiet_end(int q)
 		quiet[q] = quiet[--nquiet];
 }
 
+/* What a scan left out, said: a candidate may be among it. */
+static void warn_cut(const struct scope *sc, const struct pol_cut *cut)
+{
+	if (cut->dropped)
+		msg_warnx("more than %d processes in '%s': %d not ranked "
+			  "(see --max-procs)", cut->cap, sc->name, cut->dropped);
+	if (cut->cg.deep)
+		msg_warnx("%s: %d cgroups more than %d levels below its own: "
+			  "their processes not ranked", sc->name, cut->cg.deep,
+			  CG_PROCS_MAX_DEPTH);
+	if (cut->cg.many)
+		msg_warnx("%s: more than %d cgroups: the processes of %d more "
+			  "not ranked", sc->name, CG_PROCS_MAX_CGROUPS, cut->cg.many);
+	if (cut->cg.bad)
+		msg_warnx("%s: %d lines of its cgroup.procs files are not a "
+			  "PID: skipped", sc->name, cut->cg.bad);
+}
+
+/* The tables fitted to the node, once the victims at hand are out. */
+static void fit(int now)
+{
+	double t = now_s(CLOCK_MONOTONIC);
+
+	if (!now && t - fit_at < FIT_EVERY_S)
+		return;
+	fit_at = t;
+	if (pol_rank_fit(rk) < 0)
+		msg_warn("cannot grow the tables to the node's processes");
+}
+
 /* Rank and print; "no candidate" once an episode. */
 static void rank(const struct scope *sc, double t, const char *ts,
 		 const char *evidence_ts)
 {
-	int dropped, q = quiet_find(sc->name);
+	struct pol_cut cut;
+	int q = quiet_find(sc->name);
 
-	if (pol_scan(rk, sc, t, &dropped) < 0) {
+	if (pol_scan(rk, sc, t, &cut) < 0) {
 		msg_warn("cannot list '%s'", proc_root(scope_roots.proc));
 		return;
 	}
-	if (dropped)
-		msg_warnx("more than %d processes in '%s': %d not ranked "
-			  "(see --max-procs)", o.max_procs, sc->name, dropped);
+	warn_cut(sc, &cut);
 	if (emit(sc, o.top < 0 ? 1 : o.top, ts, evidence_ts) > 0) {
 		quiet_end(q);
 	} else if (q < 0) {
@@ -164,13 +198,11 @@ static void rank(const struct scope *sc, double t, const char *ts,
 		if (nquiet < QUIET_SCOPES)
 			quiet[nquiet++] = hash(sc->name);
 	}
+	fit(cut.dropped > 0); /* the victims are out */
 }
 
-/* -f: one input line.  A verdict whose fresh evidence (fresh=, else
- * level=) reaches the trigger ranks its scope: a level only held by
- * the predictor's hysteresis never does.  With --pass every record goes
- * through first. */
-static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
+/* A verdict: rank its scope when it reaches the trigger. */
+static void on_verdict(const struct rec_src *src)
 {
 	struct scope sc;
 	const char *lv, *s, *cgv, *ts, *fresh, *why;
@@ -178,15 +210,6 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 	double t;
 	int level;
 
-	(void)ctx;
-	switch (rec_parse_line(&in, line, len, src)) {
-	case 1: return 0;
-	case -1: bad = 1; return 0;
-	}
-	if (o.pass)
-		rec_write(&in);
-	if (strcmp(in.kind, "verdict") != 0)
-		return 0;
 	lv = rec_get(&in, "level");
 	fresh = rec_get(&in, "fresh");
 	s = rec_get(&in, "scope");
@@ -200,16 +223,16 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 	if (why) {
 		msg_warnx("%s:%ld: bad verdict: %s", src->name, src->lineno, why);
 		bad = 1;
-		return 0;
+		return;
 	}
 	if (level < o.trigger) {
 		quiet_end(quiet_find(s)); /* the episode is over */
-		return 0;
+		return;
 	}
 	if (scope_parse(s, &sc, err, sizeof err) < 0) {
 		msg_warnx("%s:%ld: %s", src->name, src->lineno, err);
 		bad = 1;
-		return 0;
+		return;
 	}
 	/* A pod verdict carries its cgroup; otherwise look the pod up. */
 	cgv = rec_get(&in, "cgroup");
@@ -219,9 +242,27 @@ static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
 		msg_warnx("%s:%ld: %s", src->name, src->lineno,
 			  cgv ? "bad cgroup= in a pod verdict" : err);
 		bad = 1;
-		return 0;
+		return;
 	}
 	rank(&sc, t, ts, rec_get(&in, "evidence_ts"));
+}
+
+/* -f: one input line.  A verdict whose fresh evidence (fresh=, else
+ * level=) reaches the trigger ranks its scope: a level only held by
+ * the predictor's hysteresis never does.  With --pass every record goes
+ * through first. */
+static int on_line(void *ctx, char *line, size_t len, const struct rec_src *src)
+{
+	(void)ctx;
+	switch (rec_parse_line(&in, line, len, src)) {
+	case 1: return 0;
+	case -1: bad = 1; return 0;
+	}
+	if (o.pass)
+		rec_write(&in);
+	if (strcmp(in.kind, "verdict") == 0)
+		on_verdict(src);
+	fit(0);
 	return 0;
 }
 
@@ -302,6 +343,24 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* One-shot: a scan; when the scope holds more processes than the tables
+ * were sized for, and refit is set, once more in tables fitted to the
+ * node.  Exits when the processes cannot be listed. */
+static void scan_once(const struct scope *sc, struct pol_cut *cut, int refit)
+{
+	int again = 1;
+
+	do {
+		if (pol_scan(rk, sc, now_s(CLOCK_MONOTONIC), cut) < 0)
+			msg_err(EXIT_SYSTEM, "cannot list '%s'",
+				proc_root(scope_roots.proc));
+		again = again && refit && cut->dropped && cut->cap < o.max_procs &&
+			pol_rank_fit(rk) == 0;
+		if (again)
+			refit = 0;
+	} while (again);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp_option options[] = {
@@ -315,7 +374,7 @@ int main(int argc, char **argv)
 		{ "delay", 'd', "SECONDS", 0,
 		  "Scan twice, SECONDS apart, for growth_kbps", 0 },
 		{ "max-procs", OPT_MAX_PROCS, "N", 0,
-		  "Size of the candidate table, allocated once (default 32768)", 0 },
+		  "The most processes the tables grow to (default 32768)", 0 },
 		{ NULL, 0, NULL, 0, "Order (FIELD=REGEX as for --protect):", 2 },
 		{ "prefer", OPT_PREFER, "FIELD=REGEX", 0,
 		  "Before every unmatched candidate", 0 },
@@ -347,7 +406,8 @@ int main(int argc, char **argv)
 	struct pol_opt po = { 0 };
 	struct scope sc;
 	char err[PATH_MAX + 128];
-	int status, n, dropped;
+	struct pol_cut cut;
+	int status, n;
 
 	msg_init("foom-rank");
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -365,11 +425,13 @@ int main(int argc, char **argv)
 	po.keep_fds = o.follow || o.delay_s >= 0;
 
 	if (o.follow) {
-		proc_harden();
+		proc_harden_exe();
 		proc_watch_parent();
 		if (!(rk = pol_rank_new(&po)))
 			msg_err(EXIT_SYSTEM, "cannot set up for %d processes",
 				o.max_procs);
+		pol_warm(rk);
+		fit_at = now_s(CLOCK_MONOTONIC);
 		rec_out.flush_each = 1;
 		status = rec_loop(o.files, o.nfiles, on_line, NULL);
 		rec_flush();
@@ -383,23 +445,20 @@ int main(int argc, char **argv)
 			cg_root_path(scope_roots.cgroup));
 	if (scope_resolve(&cg, &sc, err, sizeof err) < 0)
 		msg_errx(EXIT_USAGE, "%s", err);
+	po.small = sc.kind != SCOPE_NODE; /* grown if the scope needs it */
 	if (!(rk = pol_rank_new(&po)))
 		msg_err(EXIT_SYSTEM, "cannot set up for %d processes", o.max_procs);
 	if (o.delay_s >= 0) {
 		struct timespec d = { (time_t)o.delay_s,
 				      (long)((o.delay_s - floor(o.delay_s)) * 1e9) };
 
-		if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &dropped) < 0)
-			msg_err(EXIT_SYSTEM, "cannot list '%s'",
-				proc_root(scope_roots.proc));
+		/* fitted before the baseline, so both scans see the same */
+		scan_once(&sc, &cut, 1);
 		while (nanosleep(&d, &d) < 0 && errno == EINTR)
 			;
 	}
-	if (pol_scan(rk, &sc, now_s(CLOCK_MONOTONIC), &dropped) < 0)
-		msg_err(EXIT_SYSTEM, "cannot list '%s'", proc_root(scope_roots.proc));
-	if (dropped)
-		msg_warnx("more than %d processes in '%s': %d not ranked "
-			  "(see --max-procs)", o.max_procs, sc.name, dropped);
+	scan_once(&sc, &cut, o.delay_s < 0);
+	warn_cut(&sc, &cut);
 	n = emit(&sc, o.top, NULL, NULL);
 	rec_flush();
 	return n ? EXIT_OK : EXIT_NONE;

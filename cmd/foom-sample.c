@@ -142,6 +142,7 @@ static struct sampler *add(const struct scope *sc)
 		return NULL;
 	}
 	s->seen = 1;
+	s->cheap_ok = opt.follow; /* one tick alone is always whole */
 	tab.s[tab.n++] = s;
 	return s;
 }
@@ -299,8 +300,9 @@ int main(int argc, char **argv)
 	if (tab.n == 0)
 		return status ? status : EXIT_NONE;
 	if (opt.follow) {
-		/* every path runs on every tick: lock pages as touched */
-		proc_harden_lazy();
+		/* every path runs on every tick: lock pages as touched,
+		 * foom's own all at once */
+		proc_harden_exe();
 		proc_watch_parent();
 		/* one write a tick: the buffer holds a tick's records and
 		 * rec_flush() empties it at the end of each */

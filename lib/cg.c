@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cg: cgroup hierarchies under a root, v1, v2 and hybrid. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -152,4 +153,156 @@ int cg_of_proc(const struct cg_root *cg, const char *text, char *out,
 		line = next ? next + 1 : NULL;
 	}
 	return -1;
+}
+
+struct procs_walk {
+	int *pids, n, max, ncg;
+	struct cg_procs_cut *cut;
+};
+
+/* One cgroup.procs: a PID a line.  -1 when it cannot be opened or read. */
+static int read_procs(struct procs_walk *w, int dirfd)
+{
+	char buf[4096];
+	long pid = 0;
+	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+	int digits = 0, junk = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			char ch = buf[i];
+
+			if (ch >= '0' && ch <= '9' && !junk) {
+				pid = pid * 10 + (ch - '0');
+				digits++;
+				/* past any PID the kernel hands out */
+				junk = pid >= 1L << 30;
+				continue;
+			}
+			if (ch != '\n') {
+				junk = 1;
+				continue;
+			}
+			if (digits && !junk && pid > 0) {
+				if (w->n < w->max)
+					w->pids[w->n++] = (int)pid;
+				else
+					w->cut->full++;
+			} else if (digits || junk) {
+				w->cut->bad++;
+			}
+			pid = digits = junk = 0;
+		}
+	}
+	if (digits || junk)
+		w->cut->bad++; /* the kernel ends every line */
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* The cgroups beneath dirfd, depth levels below the scope's. */
+static void walk_procs(struct procs_walk *w, int dirfd, int depth)
+{
+	char buf[2048];
+	long len;
+	int lfd;
+
+	/* the directory read through a descriptor of its own: getdents
+	 * moves its offset */
+	if ((lfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	while ((len = getdents64(lfd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < len;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			int sub;
+
+			off += d->d_reclen;
+			if (d->d_name[0] == '.' ||
+			    (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN))
+				continue;
+			if (depth == CG_PROCS_MAX_DEPTH) {
+				w->cut->deep++;
+				continue;
+			}
+			if (w->ncg == CG_PROCS_MAX_CGROUPS) {
+				w->cut->many++;
+				continue;
+			}
+			sub = openat(dirfd, d->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				continue;
+			w->ncg++;
+			/* unreadable: removed meanwhile, or threaded (and so
+			 * are the cgroups beneath it) */
+			if (read_procs(w, sub) == 0)
+				walk_procs(w, sub, depth + 1);
+			close(sub);
+		}
+	}
+	close(lfd);
+}
+
+static void sort_ints(int *a, int n)
+{
+	/* heapsort: in place, no allocation */
+	for (int k = n / 2 - 1, m = n; m > 1;) {
+		int i, t;
+
+		if (k >= 0) {
+			i = k--;
+		} else {
+			t = a[0];
+			a[0] = a[--m];
+			a[m] = t;
+			i = 0;
+		}
+		for (;;) {
+			int l = 2 * i + 1, r = l + 1, big = i;
+
+			if (l < m && a[l] > a[big])
+				big = l;
+			if (r < m && a[r] > a[big])
+				big = r;
+			if (big == i)
+				break;
+			t = a[i];
+			a[i] = a[big];
+			a[big] = t;
+			i = big;
+		}
+	}
+}
+
+int cg_procs(const struct cg_root *cg, const char *path, int *pids, int max,
+	     struct cg_procs_cut *cut)
+{
+	struct procs_walk w = { pids, 0, max, 1, cut };
+	int hfd = cg && cg->v1fd >= 0 ? cg->v1fd : cg ? cg->v2fd : -1;
+	int dfd, n = 0, err;
+
+	memset(cut, 0, sizeof *cut);
+	if (hfd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	dfd = openat(hfd, cg_rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	if (read_procs(&w, dfd) < 0) {
+		err = errno;
+		close(dfd);
+		errno = err;
+		return -1;
+	}
+	walk_procs(&w, dfd, 0);
+	close(dfd);
+	sort_ints(pids, w.n);
+	for (int i = 0; i < w.n; i++)
+		if (!n || pids[n - 1] != pids[i])
+			pids[n++] = pids[i];
+	return n;
 }

@@ -41,4 +41,27 @@ enum cg_ver cg_memory_version(const struct cg_root *cg, const char *path);
 int cg_of_proc(const struct cg_root *cg, const char *text, char *out,
 	       size_t outlen);
 
+/* How far cg_procs looks beneath a scope's cgroup: deeper nesting, or
+ * more cgroups, is a runaway tree, not a pod. */
+#define CG_PROCS_MAX_DEPTH 16
+#define CG_PROCS_MAX_CGROUPS 4096
+
+/* What a cg_procs walk left out. */
+struct cg_procs_cut {
+	int full;     /* PIDs past the table */
+	int deep;     /* cgroups below CG_PROCS_MAX_DEPTH, not read */
+	int many;     /* cgroups past CG_PROCS_MAX_CGROUPS, not read */
+	int bad;      /* lines of cgroup.procs that are not a PID */
+};
+
+/* The processes of path's memory cgroup and of every cgroup beneath it,
+ * from each one's cgroup.procs, into pids (at most max): ascending, each
+ * once.  Names are opened one level at a time, never joined into a
+ * path, so no name (however long, whatever its bytes) changes the walk.
+ * A cgroup removed during the walk, or a threaded one (its processes
+ * are its domain's), adds nothing.  Returns the count, or -1 with errno
+ * when path's own cgroup.procs cannot be read (a tree without them). */
+int cg_procs(const struct cg_root *cg, const char *path, int *pids, int max,
+	     struct cg_procs_cut *cut);
+
 #endif

@@ -2,10 +2,12 @@
 /*
  * pol: the ranking of a scope's processes (pol.h).  A scan reads
  * /proc/PID/stat (or, in follow mode, statm through a kept file) of every
- * process, its cgroup when the scope is not the node, and its oom_score
- * when that is the score; the rest (cmdline, exe, status) only when a
- * rule or a victim printed asks for it.  All a scan touches is allocated
- * in pol_rank_new, so a follow-mode ranker does not grow.
+ * process of the scope (a cgroup or pod scope's listed from its
+ * cgroup.procs), and its oom_score when that is the score; the rest
+ * (cmdline, exe, status) only when a rule or a victim printed asks for
+ * it.  All a scan touches is allocated
+ * in pol_rank_new, so a follow-mode ranker does not grow.  The kept
+ * files are lib/fdcache's, the growth baselines lib/growth's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,21 +15,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
+#include "fdcache.h"
+#include "growth.h"
 #include "guard.h"
 #include "pol.h"
 #include "proc.h"
 #include "view.h"
 
-/* Scopes whose last scan is kept for growth: the node and a few pods at
- * risk at once; the least recently ranked is replaced. */
-#define POL_GROWTH_SLOTS 4
+/* The tables hold the node's processes and this much more (in %, and
+ * at least POL_ROOM_MIN entries), so a node that forks between two
+ * fits still fits; they grow when the node passes POL_FIT_PCT of them. */
+#define POL_ROOM_PCT 150
+#define POL_ROOM_MIN 256
+#define POL_FIT_PCT 80
 
 enum cls { CLS_PREFER, CLS_PLAIN, CLS_AVOID };
-
-/* Ranking */
 
 struct cand {
 	int pid, pgid;
@@ -38,41 +42,7 @@ struct cand {
 	int rule;      /* the placing rule, -1: none */
 	unsigned char cls; /* enum cls */
 	unsigned char has_score, has_growth;
-	char comm[64];
 };
-
-/* A scope's last scan, for growth. */
-struct base {
-	int pid;
-	unsigned long long start_ticks;
-	long long rss_kb;
-};
-
-struct slot {
-	char scope[PATH_MAX + 8];
-	unsigned long used; /* clock of its last scan, 0: free */
-	int n, valid;
-	double t_s, up_ticks;
-	struct base *e; /* max_procs, sorted by pid */
-};
-
-/* The open files of one process, kept from scan to scan in follow
- * mode: an open of a /proc file costs as much as reading it.  A file
- * whose process died reads ESRCH (a reused PID is another process, not
- * this file's), and is then opened anew.  What stat says that does not
- * change is kept too, so later scans read statm (RSS), a third of
- * stat's cost; pol_next reads stat afresh before naming a victim. */
-struct fdc {
-	int pid;
-	int fd[4];  /* stat, oom_score, cgroup, statm; -1 when not open */
-	int known;  /* the fields below hold, and fd[FD_STATM] is open */
-	int ppid, pgrp;
-	unsigned long flags;
-	unsigned long long start_ticks;
-	char comm[16]; /* TASK_COMM_LEN */
-};
-enum { FD_STAT, FD_OOM, FD_CG, FD_STATM };
-static const char *const fd_names[] = { "stat", "oom_score", "cgroup", "statm" };
 
 struct pol_rank {
 	struct pol_opt o;
@@ -80,171 +50,95 @@ struct pol_rank {
 	int n, *heap, heap_n;
 	int *active, nactive;   /* the rules that apply to the scope */
 	unsigned need;          /* fields the rules read (1u << RF_*) */
-	struct slot slot[POL_GROWTH_SLOTS], *cur;
-	unsigned long clock;
-	double hz;
 	long page_kb;
 	char scope[PATH_MAX + 8]; /* of the last scan */
+	char comm[64];            /* of the victim pol_next gave */
+	int cap;                  /* entries in each table, <= o.max_procs */
 	struct guard guard;
 	struct view_src src;
 	struct view v;
 	struct proc_iter it;
-	struct fdc *fdc[2]; /* last scan's and this one's, by PID */
-	int fdc_n[2], fdc_cur, fds_open, fds_max;
-	struct fdc *fe;     /* the process at hand's, or NULL */
+	char cgroup[PATH_MAX];  /* the last scan's scope's; "/" for the node */
+	int *pids, npids, next; /* the scope's from cgroup.procs, or npids -1 */
+	int keep_fds;
+	struct fdcache fdc;
+	struct fdcache_entry *fe; /* the process at hand's, or NULL */
+	struct growth growth;
 };
 
-static void fdc_close(struct pol_rank *rk, struct fdc *e)
+/* Tables for this many processes: the node's now, and room to grow
+ * into before the next fit (pol_rank_fit). */
+static int cap_for(const struct pol_rank *rk, int nprocs)
 {
-	e->known = 0;
-	for (int i = 0; i < 4; i++)
-		if (e->fd[i] >= 0) {
-			close(e->fd[i]);
-			e->fd[i] = -1;
-			rk->fds_open--;
-		}
+	long cap = (long)nprocs * POL_ROOM_PCT / 100 + POL_ROOM_MIN;
+
+	return cap > rk->o.max_procs ? rk->o.max_procs : (int)cap;
 }
 
-static long read_once(int procfd, const char *path, char *buf, size_t size)
+/* Every page of a table touched once: it is locked (and resident) from
+ * here on, not faulted in during a scan. */
+static void touch(void *p, size_t size)
 {
-	int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
-	long n;
+	memset(p, 0, size);
+}
 
-	if (fd < 0)
+static int tables(struct pol_rank *rk, int cap)
+{
+	struct cand *c;
+	int *heap, *pids;
+
+	if (cap <= rk->cap)
+		return 0;
+	if (!(c = realloc(rk->c, cap * sizeof *c)))
 		return -1;
-	n = proc_pread1(fd, buf, size);
-	close(fd);
-	return n;
-}
-
-/* Read PID/NAME through the process's kept file when there is one. */
-static long fdc_read(struct pol_rank *rk, int pid, int which, char *buf,
-		     size_t size)
-{
-	struct fdc *e = rk->fe;
-	char path[40];
-	long n;
-
-	snprintf(path, sizeof path, "%d/%s", pid, fd_names[which]);
-	if (!e)
-		return read_once(rk->o.procfd, path, buf, size);
-	if (e->fd[which] >= 0) {
-		if ((n = proc_pread1(e->fd[which], buf, size)) >= 0)
-			return n;
-		close(e->fd[which]);
-		e->fd[which] = -1;
-		rk->fds_open--;
-	}
-	if (rk->fds_open >= rk->fds_max)
-		return read_once(rk->o.procfd, path, buf, size);
-	e->fd[which] = openat(rk->o.procfd, path, O_RDONLY | O_CLOEXEC);
-	if (e->fd[which] < 0)
+	rk->c = c;
+	if (!(heap = realloc(rk->heap, cap * sizeof *heap)))
 		return -1;
-	rk->fds_open++;
-	return proc_pread1(e->fd[which], buf, size);
-}
-
-/* This scan's entry for pid, carried over from the last scan when it
- * had one; /proc lists PIDs in ascending order, so the two lists merge
- * in one pass and whatever the last scan had below pid has died.  NULL
- * (no kept files) when the listing is not in order, as in a fixture. */
-static struct fdc *fdc_entry(struct pol_rank *rk, int pid, int *o)
-{
-	struct fdc *old = rk->fdc[rk->fdc_cur], *new = rk->fdc[!rk->fdc_cur];
-	int *n = &rk->fdc_n[!rk->fdc_cur], oldn = rk->fdc_n[rk->fdc_cur];
-	struct fdc *e;
-
-	if (!rk->fds_max || *n == rk->o.max_procs || (*n && new[*n - 1].pid >= pid))
-		return NULL;
-	while (*o < oldn && old[*o].pid < pid)
-		fdc_close(rk, &old[(*o)++]);
-	e = &new[(*n)++];
-	if (*o < oldn && old[*o].pid == pid)
-		*e = old[(*o)++];
-	else
-		*e = (struct fdc){ .pid = pid, .fd = { -1, -1, -1, -1 } };
-	return e;
-}
-
-/* The stat of the process at hand for a scan: from its kept statm and
- * kept fields when it has them, else read whole (and kept). */
-static int scan_stat(struct pol_rank *rk, int pid, struct proc_stat *st,
-		     char *buf, size_t size)
-{
-	struct fdc *e = rk->fe;
-	long long vm_pages, rss_pages;
-
-	if (e && e->known) {
-		if (proc_pread1(e->fd[FD_STATM], buf, size) > 0 &&
-		    sscanf(buf, "%lld %lld", &vm_pages, &rss_pages) == 2) {
-			memset(st, 0, sizeof *st);
-			st->pid = pid;
-			memcpy(st->comm, e->comm, sizeof e->comm);
-			/* no memory map: a zombie, or exiting */
-			st->state = vm_pages ? 'S' : 'Z';
-			st->ppid = e->ppid;
-			st->pgrp = e->pgrp;
-			st->flags = e->flags;
-			st->start_ticks = e->start_ticks;
-			st->rss_pages = rss_pages;
-			return 0;
-		}
-		fdc_close(rk, e); /* it died: the PID may be another's now */
-	}
-	if (fdc_read(rk, pid, FD_STAT, buf, size) < 0 || proc_parse_stat(buf, st) < 0)
+	rk->heap = heap;
+	if (!(pids = realloc(rk->pids, cap * sizeof *pids)))
 		return -1;
-	/* statm opened before stat is read again: if it then reads, the
-	 * stat was of the same living process.  Not when a rule reads the
-	 * name: a process renames itself (exec, PR_SET_NAME) without a new
-	 * start time, and each scan must judge the name it has now. */
-	if (e && e->fd[FD_STAT] >= 0 && strlen(st->comm) < sizeof e->comm &&
-	    rk->fds_open < rk->fds_max && !(rk->need & 1u << RF_NAME)) {
-		char path[40];
-
-		snprintf(path, sizeof path, "%d/statm", pid);
-		e->fd[FD_STATM] = openat(rk->o.procfd, path, O_RDONLY | O_CLOEXEC);
-		if (e->fd[FD_STATM] >= 0) {
-			rk->fds_open++;
-			if (proc_pread1(e->fd[FD_STAT], buf, size) >= 0 &&
-			    proc_parse_stat(buf, st) == 0 &&
-			    proc_pread1(e->fd[FD_STATM], buf, size) > 0) {
-				e->known = 1;
-				e->ppid = st->ppid;
-				e->pgrp = st->pgrp;
-				e->flags = st->flags;
-				e->start_ticks = st->start_ticks;
-				memcpy(e->comm, st->comm, sizeof e->comm);
-				/* stat is read again only for a victim */
-				close(e->fd[FD_STAT]);
-				e->fd[FD_STAT] = -1;
-				rk->fds_open--;
-			} else {
-				fdc_close(rk, e);
-				return -1;
-			}
-		}
-	}
+	rk->pids = pids;
+	if (rk->o.growth && (rk->cap ? growth_grow(&rk->growth, cap) :
+			     growth_init(&rk->growth, rk->o.procfd, cap)) < 0)
+		return -1;
+	if (rk->keep_fds && (rk->cap ? fdcache_grow(&rk->fdc, cap) :
+			     fdcache_init(&rk->fdc, rk->o.procfd, cap)) < 0)
+		return -1;
+	touch(rk->c + rk->cap, (cap - rk->cap) * sizeof *c);
+	touch(rk->heap + rk->cap, (cap - rk->cap) * sizeof *heap);
+	touch(rk->pids + rk->cap, (cap - rk->cap) * sizeof *pids);
+	for (int i = 0; rk->keep_fds && i < 2; i++)
+		touch(rk->fdc.e[i] + rk->cap, (cap - rk->cap) * sizeof *rk->fdc.e[i]);
+	for (int i = 0; rk->o.growth && i < GROWTH_SLOTS; i++)
+		touch(rk->growth.slot[i].e + rk->cap,
+		      (cap - rk->cap) * sizeof *rk->growth.slot[i].e);
+	rk->cap = cap;
 	return 0;
+}
+
+/* The processes under the /proc root; -1 with errno. */
+static int count_procs(struct pol_rank *rk)
+{
+	int n = 0, pid;
+
+	proc_iter_start(&rk->it, rk->o.procfd);
+	while ((pid = proc_iter_next(&rk->it)) > 0)
+		n++;
+	return pid < 0 ? -1 : n;
 }
 
 struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 {
 	struct pol_rank *rk = calloc(1, sizeof *rk);
-	int n = rules_count(opt->rules);
+	int n = rules_count(opt->rules), nprocs;
 
 	if (!rk)
 		return NULL;
 	rk->o = *opt;
-	rk->c = calloc(opt->max_procs, sizeof *rk->c);
-	rk->heap = calloc(opt->max_procs, sizeof *rk->heap);
 	rk->active = calloc(n + 1, sizeof *rk->active);
-	if (!rk->c || !rk->heap || !rk->active)
+	if (!rk->active)
 		return NULL;
-	for (int i = 0; opt->growth && i < POL_GROWTH_SLOTS; i++)
-		if (!(rk->slot[i].e = calloc(opt->max_procs, sizeof *rk->slot[i].e)))
-			return NULL;
 	rk->need = rules_fields(opt->rules);
-	rk->hz = (double)sysconf(_SC_CLK_TCK);
 	rk->page_kb = proc_page_kb();
 	if (guard_init(&rk->guard, opt->procfd, opt->rules, opt->allow_pid1) < 0)
 		return NULL;
@@ -252,28 +146,31 @@ struct pol_rank *pol_rank_new(const struct pol_opt *opt)
 	rk->src.cg = opt->cg;
 	rk->src.pw = opt->pw;
 	rk->v.src = &rk->src;
-	if (opt->keep_fds) {
-		struct rlimit rl;
-
-		/* room for a stat, oom_score and cgroup of every process */
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-			rl.rlim_cur = rl.rlim_max;
-			setrlimit(RLIMIT_NOFILE, &rl);
-		}
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 64)
-			rk->fds_max = rl.rlim_cur > 64 + 3UL * opt->max_procs ?
-					      3 * opt->max_procs : (int)(rl.rlim_cur - 64);
-		for (int i = 0; i < 2; i++)
-			if (!(rk->fdc[i] = calloc(opt->max_procs, sizeof *rk->fdc[i])))
-				return NULL;
-	}
+	rk->keep_fds = opt->keep_fds;
+	rk->fdc.procfd = opt->procfd; /* read through it without kept files too */
+	nprocs = opt->small ? 0 : count_procs(rk);
+	if (nprocs < 0 || tables(rk, cap_for(rk, nprocs)) < 0)
+		return NULL;
 	return rk;
+}
+
+int pol_rank_fit(struct pol_rank *rk)
+{
+	int nprocs = count_procs(rk);
+
+	if (nprocs < 0)
+		return -1;
+	if ((long)nprocs * 100 <= (long)rk->cap * POL_FIT_PCT || rk->cap == rk->o.max_procs)
+		return 0;
+	return tables(rk, cap_for(rk, nprocs));
 }
 
 /* The view reads a process's cgroup through its kept file. */
 static long view_read_cg(void *ctx, int pid, char *buf, size_t size)
 {
-	return fdc_read(ctx, pid, FD_CG, buf, size);
+	struct pol_rank *rk = ctx;
+
+	return fdcache_read(&rk->fdc, rk->fe, pid, FDCACHE_CG, buf, size);
 }
 
 static void look_at(struct pol_rank *rk, int pid, const char *comm)
@@ -303,105 +200,22 @@ static void place(struct pol_rank *rk, struct cand *c)
 	}
 }
 
-static struct slot *slot_for(struct pol_rank *rk, const char *scope)
-{
-	struct slot *s = &rk->slot[0];
-
-	for (int i = 0; i < POL_GROWTH_SLOTS; i++) {
-		if (rk->slot[i].used && strcmp(rk->slot[i].scope, scope) == 0)
-			return &rk->slot[i];
-		if (rk->slot[i].used < s->used)
-			s = &rk->slot[i];
-	}
-	snprintf(s->scope, sizeof s->scope, "%s", scope);
-	s->valid = 0;
-	return s;
-}
-
-static void sort_bases(struct base *e, int n)
-{
-	int sorted = 1;
-
-	for (int i = 1; i < n && sorted; i++)
-		sorted = e[i - 1].pid < e[i].pid;
-	if (sorted) /* /proc lists in PID order */
-		return;
-	for (int k = n / 2 - 1, m = n; m > 1;) {
-		/* heapsort: build, then move the largest to the end */
-		int i;
-
-		if (k >= 0) {
-			i = k--;
-		} else {
-			struct base t = e[0];
-
-			e[0] = e[--m];
-			e[m] = t;
-			i = 0;
-		}
-		for (;;) {
-			int l = 2 * i + 1, r = l + 1, big = i;
-			struct base t;
-
-			if (l < m && e[l].pid > e[big].pid)
-				big = l;
-			if (r < m && e[r].pid > e[big].pid)
-				big = r;
-			if (big == i)
-				break;
-			t = e[i];
-			e[i] = e[big];
-			e[big] = t;
-			i = big;
-		}
-	}
-}
-
-static const struct base *base_find(const struct slot *s, int pid)
-{
-	int lo = 0, hi = s->n - 1;
-
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (s->e[mid].pid == pid)
-			return &s->e[mid];
-		if (s->e[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return NULL;
-}
-
 /* Growth against the scope's last scan, then this scan becomes it. */
-static void growth(struct pol_rank *rk, struct slot *s, double t_s)
+static void growth(struct pol_rank *rk, double t_s)
 {
-	double up_s = -1, dt = t_s - s->t_s;
+	struct growth_slot *s = growth_slot(&rk->growth, rk->scope);
 
-	for (int i = 0; s->valid && dt > 0 && i < rk->n; i++) {
-		struct cand *c = &rk->c[i];
-		const struct base *b = base_find(s, c->pid);
-
-		if (b && b->start_ticks == c->start_ticks)
-			c->growth_kbps = (double)(c->rss_kb - b->rss_kb) / dt;
-		else if (s->up_ticks >= 0 && c->start_ticks >= s->up_ticks)
-			c->growth_kbps = (double)c->rss_kb / dt; /* born since */
-		else
-			continue;
-		c->has_growth = 1;
-	}
 	for (int i = 0; i < rk->n; i++) {
-		s->e[i].pid = rk->c[i].pid;
-		s->e[i].start_ticks = rk->c[i].start_ticks;
-		s->e[i].rss_kb = rk->c[i].rss_kb;
+		struct cand *c = &rk->c[i];
+
+		c->has_growth = growth_of(s, t_s, c->pid, c->start_ticks,
+					  c->rss_kb, &c->growth_kbps);
 	}
-	s->n = rk->n;
-	sort_bases(s->e, s->n);
-	s->t_s = t_s;
-	s->up_ticks = proc_uptime(rk->o.procfd, &up_s) == 0 ? up_s * rk->hz : -1;
-	s->valid = 1;
-	s->used = ++rk->clock;
+	growth_reset(s);
+	for (int i = 0; i < rk->n; i++)
+		growth_add(&rk->growth, s, rk->c[i].pid, rk->c[i].start_ticks,
+			   rk->c[i].rss_kb);
+	growth_done(&rk->growth, s, t_s);
 }
 
 /* Best victim first: class, then a known score, then the score, RSS
@@ -439,14 +253,27 @@ static void sift(struct pol_rank *rk, int i)
 	}
 }
 
-int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
-	     int *dropped)
+/* Where a scan's PIDs come from: a cgroup or pod scope's cgroup.procs
+ * (what it costs is the scope's size, not the node's), else every
+ * process under /proc.  The next PID, 0 at the end, -1 with errno. */
+static int next_pid(struct pol_rank *rk)
 {
-	int fd = rk->o.procfd, pid, o = 0, gone;
+	if (rk->npids < 0)
+		return proc_iter_next(&rk->it);
+	return rk->next < rk->npids ? rk->pids[rk->next++] : 0;
+}
+
+int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
+	     struct pol_cut *cut)
+{
+	int fd = rk->o.procfd, pid, gone;
 	char buf[1024];
 
-	*dropped = 0;
+	memset(cut, 0, sizeof *cut);
+	cut->cap = rk->cap;
 	snprintf(rk->scope, sizeof rk->scope, "%s", sc->name);
+	snprintf(rk->cgroup, sizeof rk->cgroup, "%s",
+		 sc->kind == SCOPE_NODE ? "/" : sc->cgroup);
 	rk->nactive = 0;
 	for (int i = 0; i < rules_count(rk->o.rules); i++)
 		if (rules_apply(rk->o.rules, i, sc->name))
@@ -454,31 +281,42 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 	view_src_begin(&rk->src);
 	guard_begin(&rk->guard);
 	rk->n = rk->heap_n = 0;
-	rk->fdc_n[!rk->fdc_cur] = 0;
-	proc_iter_start(&rk->it, fd);
-	while ((pid = proc_iter_next(&rk->it)) > 0) {
+	fdcache_begin(&rk->fdc);
+	rk->npids = -1;
+	rk->next = 0;
+	if (sc->kind != SCOPE_NODE && rk->o.cg)
+		rk->npids = cg_procs(rk->o.cg, sc->cgroup, rk->pids, rk->cap,
+				     &cut->cg);
+	if (rk->npids < 0)
+		proc_iter_start(&rk->it, fd);
+	cut->dropped = cut->cg.full;
+	while ((pid = next_pid(rk)) > 0) {
 		struct proc_stat st;
 		struct cand *c = &rk->c[rk->n];
 		const char *cg;
 
-		rk->fe = fdc_entry(rk, pid, &o);
+		rk->fe = rk->keep_fds ? fdcache_entry(&rk->fdc, pid) : NULL;
 		/* what stat alone refuses is no candidate; the rest is the
 		 * guard's when a victim is taken.  A process gone since the
 		 * listing is skipped silently. */
-		if (scan_stat(rk, pid, &st, buf, sizeof buf) < 0 ||
+		if (fdcache_stat(&rk->fdc, rk->fe, pid, rk->need & 1u << RF_NAME,
+				 &st, buf, sizeof buf) < 0 ||
 		    guard_stat(&rk->guard, &st, &gone))
 			continue;
 		look_at(rk, pid, st.comm);
-		if (sc->kind != SCOPE_NODE &&
+		/* listed from cgroup.procs, it was in the scope a moment ago;
+		 * the victim's cgroup is read again before it is named */
+		if (sc->kind != SCOPE_NODE && rk->npids < 0 &&
 		    (!(cg = view_field(&rk->v, RF_CGROUP)) || !cg_within(cg, sc->cgroup)))
 			continue;
-		if (rk->n == rk->o.max_procs) {
-			(*dropped)++;
+		if (rk->n == rk->cap) {
+			cut->dropped++;
 			continue;
 		}
 		c->oom_score = -1;
 		if (rk->o.by == POL_BY_OOM_SCORE) {
-			if (fdc_read(rk, pid, FD_OOM, buf, sizeof buf) <= 0)
+			if (fdcache_read(&rk->fdc, rk->fe, pid, FDCACHE_OOM, buf,
+					 sizeof buf) <= 0)
 				continue;
 			c->oom_score = atoi(buf);
 		}
@@ -488,18 +326,16 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 		c->start_ticks = st.start_ticks;
 		c->rss_kb = proc_sat_mul(st.rss_pages, rk->page_kb);
 		c->has_growth = 0;
-		memcpy(c->comm, st.comm, sizeof c->comm);
 		rk->n++;
 	}
 	/* what the last scan kept and this one did not see has died */
-	while (o < rk->fdc_n[rk->fdc_cur])
-		fdc_close(rk, &rk->fdc[rk->fdc_cur][o++]);
-	rk->fdc_cur = !rk->fdc_cur;
+	if (rk->keep_fds)
+		fdcache_end(&rk->fdc);
 	rk->fe = NULL;
 	if (pid < 0)
 		return -1;
 	if (rk->o.growth)
-		growth(rk, slot_for(rk, sc->name), t_s);
+		growth(rk, t_s);
 	for (int i = 0; i < rk->n; i++) {
 		struct cand *c = &rk->c[i];
 
@@ -518,6 +354,20 @@ int pol_scan(struct pol_rank *rk, const struct scope *sc, double t_s,
 	for (int i = rk->n / 2 - 1; i >= 0; i--)
 		sift(rk, i);
 	return rk->n;
+}
+
+void pol_warm(struct pol_rank *rk)
+{
+	struct scope sc = { .kind = SCOPE_NODE, .name = "node", .cgroup = "/" };
+	struct pol_victim v;
+	struct pol_cut cut;
+	int growth = rk->o.growth;
+
+	rk->o.growth = 0; /* no baseline: growth is between real scans */
+	if (pol_scan(rk, &sc, 0, &cut) >= 0)
+		while (pol_next(rk, &v))
+			;
+	rk->o.growth = growth;
 }
 
 /* Back into the heap: a candidate whose place changed since the scan. */
@@ -546,6 +396,7 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		int ci = rk->heap[0];
 		struct cand *c = &rk->c[ci];
 		const struct proc_status *ps;
+		const char *cg;
 		struct proc_stat st;
 		unsigned char cls = c->cls;
 
@@ -559,7 +410,11 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		    st.start_ticks != c->start_ticks)
 			continue;
 		look_at(rk, c->pid, st.comm);
-		memcpy(c->comm, st.comm, sizeof c->comm);
+		/* in the scope now: it may have moved since the listing */
+		if (strcmp(rk->cgroup, "/") != 0 &&
+		    (!(cg = view_field(&rk->v, RF_CGROUP)) || !cg_within(cg, rk->cgroup)))
+			continue;
+		memcpy(rk->comm, st.comm, sizeof rk->comm);
 		place(rk, c);
 		if (c->cls != cls) {
 			heap_push(rk, ci);
@@ -574,7 +429,7 @@ int pol_next(struct pol_rank *rk, struct pol_victim *v)
 		v->pid = c->pid;
 		v->pgid = st.pgrp;
 		v->start_ticks = c->start_ticks;
-		v->comm = c->comm;
+		v->comm = rk->comm;
 		v->cmdline = view_field(&rk->v, RF_CMDLINE);
 		v->user = view_field(&rk->v, RF_USER);
 		v->cgroup = view_field(&rk->v, RF_CGROUP);

@@ -73,6 +73,8 @@ struct sst {
 	int n, head;            /* ring: head is the newest point */
 	struct point ring[PRED_RING];
 	double seen_ts[PRED_NLEVEL]; /* last ts the raw level reached L */
+	int have_full;          /* full_g and full_c hold the last full sample */
+	double full_g[G_N], full_c[C_N];
 	int level, fresh;       /* of the last verdict, -1 before it */
 };
 
@@ -171,6 +173,7 @@ static void sst_init(struct sst *s, const char *name, int node)
 		s->seen_ts[l] = -INFINITY;
 	s->level = -1;
 	s->fresh = -1;
+	s->have_full = 0;
 }
 
 /* i-th newest stored point (0: the newest). */
@@ -751,6 +754,30 @@ static void write_verdict(const struct rec *in, const struct sst *s,
 	add_num(out, "fill_eta_s", f->fill_eta_s, 1);
 }
 
+/* A cheap sample (foom-sample(1), cheap=1) leaves out the keys of the
+ * files it did not read: they are the scope's last full sample's, never
+ * a counter or gauge gone to nothing. */
+static void carry_forward(struct sst *s, const struct rec *in, double *g,
+			  struct point *cur)
+{
+	const char *cheap = rec_get(in, "cheap");
+
+	if (!cheap || strcmp(cheap, "1") != 0) {
+		memcpy(s->full_g, g, sizeof s->full_g);
+		memcpy(s->full_c, cur->c, sizeof s->full_c);
+		s->have_full = 1;
+		return;
+	}
+	for (int k = 0; s->have_full && k < G_N; k++)
+		if (isnan(g[k]))
+			g[k] = s->full_g[k];
+	for (int k = 0; s->have_full && k < C_N; k++)
+		if (isnan(cur->c[k]))
+			cur->c[k] = s->full_c[k];
+	cur->anon_kb = g[G_ANON];
+	cur->avail_kb = g[G_AVAIL];
+}
+
 static struct sst *find_scope(struct pred *p, const char *name, double ts,
 			      int node)
 {
@@ -843,6 +870,7 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 			 p->max, scope);
 		return PRED_FULL;
 	}
+	carry_forward(s, in, g, &cur);
 	if (ts <= s->last_ts && ts > s->last_ts - PRED_CLOCK_BACK_S) {
 		snprintf(msg, sizeof msg, "%s: ts %.3f is not after the last "
 			 "one (%.3f): sample skipped", scope, ts, s->last_ts);

@@ -258,6 +258,33 @@ void proc_harden_lazy(void)
 	harden(1);
 }
 
+void proc_harden_exe(void)
+{
+	char exe[PATH_MAX], line[PATH_MAX + 256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	FILE *f;
+
+	harden(1);
+	if (n <= 0 || !(f = fopen("/proc/self/maps", "re")))
+		return;
+	exe[n] = '\0';
+	/* "start-end perms offset dev inode path": every mapping of the
+	 * binary, text and data, faulted in and locked whole */
+	while (fgets(line, sizeof line, f)) {
+		unsigned long start, end;
+		char *path = strchr(line, '/'), *nl;
+
+		if (!path || sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if ((nl = strchr(path, '\n')))
+			*nl = '\0';
+		if (strcmp(path, exe) == 0 && end > start &&
+		    mlock((void *)start, end - start) < 0)
+			msg_warn("cannot lock the pages of '%s' (mlock)", exe);
+	}
+	fclose(f);
+}
+
 void proc_watch_parent(void)
 {
 	const char *s = getenv("FOOM_WATCH_PID");

@@ -67,6 +67,13 @@ void proc_harden(void);
  * (MCL_ONFAULT): for a stage that runs its whole path on every tick, so
  * that the library code it never uses is not read in and pinned. */
 void proc_harden_lazy(void);
+/* The same, and every page of this process's own binary faulted in and
+ * locked now: foom's code is resident whatever path it takes first
+ * under pressure, while of the shared libraries only the pages it has
+ * used are locked (a stage that locked every page of libc would hold
+ * about 2 MiB it never runs).  Whoever calls it runs its whole path once
+ * at start (a warm-up) so that the library pages it needs are in. */
+void proc_harden_exe(void);
 /* A stage foom-watch started (FOOM_WATCH_PID in its environment) ends
  * with SIGTERM when foom-watch dies, however it dies: no stage outlives
  * the pipeline's supervisor.  foom-kill does not call it: it finishes

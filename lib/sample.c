@@ -122,6 +122,9 @@ int sample_open(struct sampler *s, const struct cg_root *cg, int procfd)
 		s->fd[i] = -1;
 	s->warned = 0;
 	s->gone = 0;
+	s->cheap_ok = 0;
+	s->hier_kb = s->set_limit_kb = s->set_high_kb = -1;
+	memset(&s->gate, 0, sizeof s->gate);
 	s->nanc = 0;
 	if (s->sc.kind == SCOPE_NODE) {
 		static const int nf[] = { SF_VMSTAT, SF_STAT, SF_ZONEINFO };
@@ -357,17 +360,23 @@ static void read_wmarks(struct sampler *s)
 	wmark.high_kb = kb[2];
 }
 
-/* The keys every scope derives alike (foom(7)). */
+/* The keys every scope derives alike (foom(7)): limit_kb and usage_kb
+ * from the cheap files; the rest from the full read's memory.stat (the
+ * node's meminfo gives them all at once). */
+static void add_limit_usage(struct rec *r, long long limit_kb, long long usage_kb)
+{
+	if (limit_kb >= 0)
+		rec_add_ll(r, "limit_kb", limit_kb);
+	if (usage_kb >= 0)
+		rec_add_ll(r, "usage_kb", usage_kb);
+}
+
 static void add_derived(struct rec *r, long long limit_kb, long long usage_kb,
 			long long afile, long long ifile, long long aanon,
 			long long ianon)
 {
 	long long ws;
 
-	if (limit_kb >= 0)
-		rec_add_ll(r, "limit_kb", limit_kb);
-	if (usage_kb >= 0)
-		rec_add_ll(r, "usage_kb", usage_kb);
 	if (usage_kb >= 0 && ifile >= 0) {
 		ws = usage_kb - ifile;
 		ws = ws < 0 ? 0 : ws;
@@ -384,6 +393,7 @@ static void add_derived(struct rec *r, long long limit_kb, long long usage_kb,
 /* Where the derived inputs sit in every scope's memory map. */
 enum { M_AFILE, M_IFILE, M_AANON, M_IANON };
 
+/* The node: meminfo, the watermarks and memory PSI are its cheap part. */
 static void read_node(struct sampler *s, struct rec *r)
 {
 	static const struct kvmap mi[] = {
@@ -401,6 +411,31 @@ static void read_node(struct sampler *s, struct rec *r)
 	/* printed in this order: the meminfo gauges as /proc lists them */
 	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON,
 				     M_IANON, 7, 8, 9 };
+	struct kv m;
+	long long total, fr;
+
+	scan(node.meminfo[0] ? node.meminfo : NULL, mi, NMAP(mi), &m);
+	total = val(mi, &m, 4);
+	fr = val(mi, &m, 6);
+	add_limit_usage(r, total, total >= 0 && fr >= 0 ? total - fr : -1);
+	add_derived(r, total, total >= 0 && fr >= 0 ? total - fr : -1,
+		    val(mi, &m, M_AFILE), val(mi, &m, M_IFILE),
+		    val(mi, &m, M_AANON), val(mi, &m, M_IANON));
+	if (node.meminfo[0])
+		emit_order(s, r, "meminfo", mi, order, NMAP(order), &m);
+
+	read_wmarks(s);
+	if (wmark.min_kb >= 0) {
+		rec_add_ll(r, "wmark_min_kb", wmark.min_kb);
+		rec_add_ll(r, "wmark_low_kb", wmark.low_kb);
+		rec_add_ll(r, "wmark_high_kb", wmark.high_kb);
+	}
+	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
+}
+
+/* The node's full part: vmstat, io PSI, /proc/stat. */
+static void read_node_full(struct sampler *s, struct rec *r)
+{
 	static const struct kvmap vm[] = {
 		{ "workingset_refault_file", NULL, 1 },
 		{ "workingset_refault", NULL, 1 },
@@ -416,18 +451,8 @@ static void read_node(struct sampler *s, struct rec *r)
 		{ "allocstall_movable", NULL, 1 },
 		{ "allocstall_device", NULL, 1 },
 	};
-	struct kv m, v;
+	struct kv v;
 	const char *t;
-	long long total, fr;
-
-	scan(node.meminfo[0] ? node.meminfo : NULL, mi, NMAP(mi), &m);
-	total = val(mi, &m, 4);
-	fr = val(mi, &m, 6);
-	add_derived(r, total, total >= 0 && fr >= 0 ? total - fr : -1,
-		    val(mi, &m, M_AFILE), val(mi, &m, M_IFILE),
-		    val(mi, &m, M_AANON), val(mi, &m, M_IANON));
-	if (node.meminfo[0])
-		emit_order(s, r, "meminfo", mi, order, NMAP(order), &m);
 
 	t = get(s, SF_VMSTAT, buf, sizeof buf);
 	if (t) {
@@ -444,14 +469,6 @@ static void read_node(struct sampler *s, struct rec *r)
 			rec_add_ll(r, "allocstall", stalls);
 		emit(s, r, "vmstat", vm, 2, 7, &v, 17);
 	}
-
-	read_wmarks(s);
-	if (wmark.min_kb >= 0) {
-		rec_add_ll(r, "wmark_min_kb", wmark.min_kb);
-		rec_add_ll(r, "wmark_low_kb", wmark.low_kb);
-		rec_add_ll(r, "wmark_high_kb", wmark.high_kb);
-	}
-	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
 	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
 
 	t = get(s, SF_STAT, buf, sizeof buf);
@@ -508,56 +525,140 @@ static long long cap_limit(long long limit_kb)
 	return limit_kb;
 }
 
-static void read_v1(struct sampler *s, struct rec *r)
-{
-	static const struct kvmap st[] = {
-		[M_AFILE] = { "total_active_file", "active_file_kb", 1024 },
-		[M_IFILE] = { "total_inactive_file", "inactive_file_kb", 1024 },
-		[M_AANON] = { "total_active_anon", "active_anon_kb", 1024 },
-		[M_IANON] = { "total_inactive_anon", "inactive_anon_kb", 1024 },
-		{ "total_cache", "cache_kb", 1024 },
-		{ "total_rss", "rss_kb", 1024 },
-		{ "total_shmem", "shmem_kb", 1024 },
-		{ "hierarchical_memory_limit", NULL, 1024 },
-		{ "total_workingset_refault_file", NULL, 1 },
-		{ "total_workingset_refault", NULL, 1 },
-		{ "total_pgmajfault", NULL, 1 },
-	};
-	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON, M_IANON };
-	static const struct kvmap oc[] = { { "under_oom", "under_oom", 1 },
-					   { "oom_kill", "oom_kill", 1 } };
-	long long limit = bytes_kb(s, SF_LIMIT), usage = bytes_kb(s, SF_USAGE);
-	long long hier, maxu, failcnt;
-	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
-	char ob[256];
-	struct kv m, o;
+static const struct kvmap v1_stat[] = {
+	[M_AFILE] = { "total_active_file", "active_file_kb", 1024 },
+	[M_IFILE] = { "total_inactive_file", "inactive_file_kb", 1024 },
+	[M_AANON] = { "total_active_anon", "active_anon_kb", 1024 },
+	[M_IANON] = { "total_inactive_anon", "inactive_anon_kb", 1024 },
+	{ "total_cache", "cache_kb", 1024 },
+	{ "total_rss", "rss_kb", 1024 },
+	{ "total_shmem", "shmem_kb", 1024 },
+	{ "hierarchical_memory_limit", NULL, 1024 },
+	{ "total_workingset_refault_file", NULL, 1 },
+	{ "total_workingset_refault", NULL, 1 },
+	{ "total_pgmajfault", NULL, 1 },
+};
 
-	scan(t, st, NMAP(st), &m);
-	if ((hier = val(st, &m, 7)) >= 0 && (limit < 0 || hier < limit))
-		limit = hier;
-	add_derived(r, cap_limit(limit), usage, val(st, &m, M_AFILE),
-		    val(st, &m, M_IFILE), val(st, &m, M_AANON),
-		    val(st, &m, M_IANON));
-	if ((maxu = bytes_kb(s, SF_MAXUSAGE)) >= 0)
-		rec_add_ll(r, "max_usage_kb", maxu);
+/* A cgroup tick's state between its cheap part and its full part. */
+struct cgtick {
+	long long limit_kb, usage_kb;
+	const char *stat; /* memory.stat read ahead, or NULL */
+	struct kv m;
+};
+
+/* v1 memory.stat, and the hierarchical limit it holds (a setting, kept
+ * from one full read to the next for the cheap ticks between). */
+static const char *v1_read_stat(struct sampler *s, struct cgtick *t)
+{
+	long long hier;
+
+	t->stat = get(s, SF_MSTAT, buf, sizeof buf);
+	scan(t->stat, v1_stat, NMAP(v1_stat), &t->m);
+	if (t->stat)
+		s->hier_kb = (hier = val(v1_stat, &t->m, 7)) >= 0 ? hier : -1;
+	return t->stat;
+}
+
+static void read_v1(struct sampler *s, struct rec *r, struct cgtick *t)
+{
+	long long failcnt;
+	char ob[256];
+
+	/* the first tick (and every one-shot) reads memory.stat first, so
+	 * its limit_kb takes the hierarchical limit */
+	t->stat = NULL;
+	if (!s->cheap_ok || !s->gate.started)
+		v1_read_stat(s, t);
+	if (!s->cheap_ok || !s->gate.started)
+		s->set_limit_kb = bytes_kb(s, SF_LIMIT);
+	t->limit_kb = s->set_limit_kb;
+	t->usage_kb = bytes_kb(s, SF_USAGE);
+	if (s->hier_kb >= 0 && (t->limit_kb < 0 || s->hier_kb < t->limit_kb))
+		t->limit_kb = s->hier_kb;
+	t->limit_kb = cap_limit(t->limit_kb);
+	add_limit_usage(r, t->limit_kb, t->usage_kb);
 	if (get(s, SF_FAILCNT, ob, sizeof ob) &&
 	    (failcnt = strtoll(ob, NULL, 10)) >= 0)
 		rec_add_ll(r, "failcnt", failcnt);
-	if (t) {
-		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
+	add_psi(r, get(s, SF_PSI_MEM, ob, sizeof ob), "mem");
+}
+
+static void read_v1_full(struct sampler *s, struct rec *r, struct cgtick *t)
+{
+	static const int order[] = { 4, 5, 6, M_AFILE, M_IFILE, M_AANON, M_IANON };
+	static const struct kvmap oc[] = { { "under_oom", "under_oom", 1 },
+					   { "oom_kill", "oom_kill", 1 } };
+	const struct kvmap *st = v1_stat;
+	long long maxu;
+	char ob[256];
+	struct kv o;
+
+	if (!t->stat)
+		v1_read_stat(s, t);
+	if (s->cheap_ok && s->gate.started)
+		s->set_limit_kb = bytes_kb(s, SF_LIMIT); /* for the ticks to come */
+	add_derived(r, t->limit_kb, t->usage_kb, val(st, &t->m, M_AFILE),
+		    val(st, &t->m, M_IFILE), val(st, &t->m, M_AANON),
+		    val(st, &t->m, M_IANON));
+	if ((maxu = bytes_kb(s, SF_MAXUSAGE)) >= 0)
+		rec_add_ll(r, "max_usage_kb", maxu);
+	if (t->stat) {
+		emit_order(s, r, "memory.stat", st, order, NMAP(order), &t->m);
 		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
-			    8, 9, &m, 10);
-		emit_either(s, r, "pgmajfault", "memory.stat", st, 10, 10, &m, 11);
+			    8, 9, &t->m, 10);
+		emit_either(s, r, "pgmajfault", "memory.stat", st, 10, 10, &t->m, 11);
 	}
 	if (get(s, SF_OOMCTL, ob, sizeof ob)) {
 		scan(ob, oc, NMAP(oc), &o);
 		emit(s, r, "memory.oom_control", oc, 0, NMAP(oc), &o, 12);
 	}
-	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
-	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
+	add_psi(r, get(s, SF_PSI_IO, ob, sizeof ob), "io");
 }
 
-static void read_v2(struct sampler *s, struct rec *r)
+/* memory.max, the smallest of the cgroup's and its ancestors', and
+ * memory.high: settings, re-read on whole ticks. */
+static void v2_read_limits(struct sampler *s)
+{
+	long long max = bytes_kb(s, SF_MAX);
+
+	for (int i = 0; i < s->nanc; i++) {
+		char b[64];
+		long long a;
+
+		if (proc_pread1(s->anc_fd[i], b, sizeof b) > 0 &&
+		    strncmp(b, "max", 3) != 0 && (a = strtoll(b, NULL, 10) / 1024) >= 0 &&
+		    (max < 0 || a < max))
+			max = a;
+	}
+	s->set_limit_kb = max;
+	s->set_high_kb = bytes_kb(s, SF_HIGH);
+}
+
+static void read_v2(struct sampler *s, struct rec *r, struct cgtick *t)
+{
+	static const struct kvmap ev[] = {
+		{ "high", "events_high", 1 }, { "max", "events_max", 1 },
+		{ "oom", "events_oom", 1 }, { "oom_kill", "oom_kill", 1 },
+	};
+	char eb[512];
+	struct kv e;
+
+	if (!s->cheap_ok || !s->gate.started)
+		v2_read_limits(s);
+	t->stat = NULL;
+	t->limit_kb = cap_limit(s->set_limit_kb);
+	t->usage_kb = bytes_kb(s, SF_CURRENT);
+	add_limit_usage(r, t->limit_kb, t->usage_kb);
+	if (s->set_high_kb >= 0)
+		rec_add_ll(r, "high_kb", s->set_high_kb);
+	if (get(s, SF_EVENTS, eb, sizeof eb)) {
+		scan(eb, ev, NMAP(ev), &e);
+		emit(s, r, "memory.events", ev, 0, NMAP(ev), &e, 20);
+	}
+	add_psi(r, get(s, SF_PSI_MEM, eb, sizeof eb), "mem");
+}
+
+static void read_v2_full(struct sampler *s, struct rec *r, struct cgtick *t)
 {
 	static const struct kvmap st[] = {
 		[M_AFILE] = { "active_file", "active_file_kb", 1024 },
@@ -572,47 +673,185 @@ static void read_v2(struct sampler *s, struct rec *r)
 		{ "pgsteal", "pgsteal", 1 },
 	};
 	static const int order[] = { 4, M_AFILE, M_IFILE, M_AANON, M_IANON };
-	static const struct kvmap ev[] = {
-		{ "high", "events_high", 1 }, { "max", "events_max", 1 },
-		{ "oom", "events_oom", 1 }, { "oom_kill", "oom_kill", 1 },
-	};
-	long long max = bytes_kb(s, SF_MAX), high = bytes_kb(s, SF_HIGH);
-	const char *t = get(s, SF_MSTAT, buf, sizeof buf);
-	long long usage = bytes_kb(s, SF_CURRENT);
-	char eb[512];
-	struct kv m, e;
+	const char *text = get(s, SF_MSTAT, buf, sizeof buf);
+	char pb[512];
+	struct kv m;
 
-	for (int i = 0; i < s->nanc; i++) {
-		char b[64];
-		long long a;
-
-		if (proc_pread1(s->anc_fd[i], b, sizeof b) > 0 &&
-		    strncmp(b, "max", 3) != 0 && (a = strtoll(b, NULL, 10) / 1024) >= 0 &&
-		    (max < 0 || a < max))
-			max = a;
-	}
-	scan(t, st, NMAP(st), &m);
-	add_derived(r, cap_limit(max), usage, val(st, &m, M_AFILE),
-		    val(st, &m, M_IFILE), val(st, &m, M_AANON),
-		    val(st, &m, M_IANON));
-	if (high >= 0)
-		rec_add_ll(r, "high_kb", high);
-	if (t) {
+	if (s->cheap_ok && s->gate.started)
+		v2_read_limits(s); /* for the ticks to come */
+	scan(text, st, NMAP(st), &m);
+	add_derived(r, t->limit_kb, t->usage_kb, val(st, &m, M_AFILE),
+		    val(st, &m, M_IFILE), val(st, &m, M_AANON), val(st, &m, M_IANON));
+	if (text) {
 		emit_order(s, r, "memory.stat", st, order, NMAP(order), &m);
 		emit_either(s, r, "workingset_refault_file", "memory.stat", st,
 			    5, 6, &m, 10);
 		emit(s, r, "memory.stat", st, 7, NMAP(st), &m, 11);
 	}
-	if (get(s, SF_EVENTS, eb, sizeof eb)) {
-		scan(eb, ev, NMAP(ev), &e);
-		emit(s, r, "memory.events", ev, 0, NMAP(ev), &e, 20);
+	add_psi(r, get(s, SF_PSI_IO, pb, sizeof pb), "io");
+}
+
+/* Every scope is read whole at least this often: the predictor's rates
+ * span a second (rate and fresh windows), so a counter carried forward
+ * no longer than that still shows its real rate over the window. */
+#define SAMPLE_FULL_EVERY_S 1.0
+/* Usage from this share of the limit on is read whole every tick: the
+ * limit binds at 95% on the lowest level, and the 15 points before it
+ * give the predictor's windows full points before any decision. */
+#define SAMPLE_NEAR_PCT 80.0
+/* Usage rising fast enough to reach that share within this is read
+ * whole too: three times the longest fill window (10 s, level low). */
+#define SAMPLE_RAMP_S 30.0
+/* After a reason, every tick is read whole this long: longer than the
+ * predictor's longest look back (the 10 s trend of avail_kb), so what
+ * it decides on rests on full points only. */
+#define SAMPLE_FULL_HOLD_S 15.0
+/* A memory stall of this share of the time, in microseconds a second
+ * (1%), is a reason: the lowest level acts on 5%. */
+#define SAMPLE_PSI_US_PS 10000.0
+/* Ticks this close to SAMPLE_FULL_EVERY_S count as reaching it: a
+ * schedule of 0.1 s ticks sums to 0.999... */
+#define SAMPLE_EVERY_SLACK_S 0.001
+
+int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
+		     double ts)
+{
+	double dt = ts - g->last_ts, near_kb = c->limit_kb * SAMPLE_NEAR_PCT / 100;
+	/* the first tick, or a clock gone back: whole, but no news */
+	int first = !g->started || dt <= 0;
+	int why = !first && (c->limit_kb <= 0 || c->usage_kb < 0 || c->free_low);
+
+	if (!first && !why && c->usage_kb >= near_kb)
+		why = 1;
+	if (!first && !why && g->usage_kb >= 0 && c->usage_kb > g->usage_kb &&
+	    (near_kb - c->usage_kb) * dt / (c->usage_kb - g->usage_kb) <= SAMPLE_RAMP_S)
+		why = 1;
+	/* a limit hit, or a counter that appeared, vanished or went back */
+	if (!first && !why && c->hits != g->hits)
+		why = 1;
+	if (!first && !why && (c->psi_us < 0) != (g->psi_us < 0))
+		why = 1;
+	if (!first && !why && c->psi_us >= 0 &&
+	    (c->psi_us < g->psi_us ||
+	     (double)(c->psi_us - g->psi_us) / dt >= SAMPLE_PSI_US_PS))
+		why = 1;
+	g->started = 1;
+	g->last_ts = ts;
+	g->usage_kb = c->usage_kb;
+	g->hits = c->hits;
+	g->psi_us = c->psi_us;
+	if (why)
+		g->hold_until = ts + SAMPLE_FULL_HOLD_S;
+	if (first || why || ts < g->hold_until ||
+	    ts - g->full_ts >= SAMPLE_FULL_EVERY_S - SAMPLE_EVERY_SLACK_S) {
+		g->full_ts = ts;
+		return 1;
 	}
-	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
-	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
+	return 0;
+}
+
+static const char *const sample_full_keys_node[] = {
+	"workingset_refault_file", "allocstall", "pgmajfault", "pgscan_direct",
+	"pgsteal_direct", "pgscan_kswapd", "oom_kill", "psi_io_some_avg10_pct",
+	"psi_io_some_total_us", "psi_io_full_avg10_pct", "psi_io_full_total_us",
+	"cpu_sys_ticks", "cpu_iowait_ticks", "cpu_total_ticks", NULL
+};
+
+static const char *const full_keys_v1[] = {
+	"working_set_kb", "avail_kb", "anon_kb", "file_kb", "max_usage_kb",
+	"cache_kb", "rss_kb", "shmem_kb", "active_file_kb", "inactive_file_kb",
+	"active_anon_kb", "inactive_anon_kb", "workingset_refault_file",
+	"pgmajfault", "under_oom", "oom_kill", "psi_io_some_avg10_pct",
+	"psi_io_some_total_us", "psi_io_full_avg10_pct", "psi_io_full_total_us",
+	NULL
+};
+
+/* oom_kill is memory.events', read every tick */
+static const char *const full_keys_v2[] = {
+	"working_set_kb", "avail_kb", "anon_kb", "file_kb", "shmem_kb",
+	"active_file_kb", "inactive_file_kb", "active_anon_kb",
+	"inactive_anon_kb", "workingset_refault_file", "pgmajfault", "pgscan",
+	"pgsteal", "psi_io_some_avg10_pct", "psi_io_some_total_us",
+	"psi_io_full_avg10_pct", "psi_io_full_total_us", NULL
+};
+
+const char *const *sample_full_keys(const char *memcg)
+{
+	if (!memcg)
+		return sample_full_keys_node;
+	return strcmp(memcg, "v1") == 0 ? full_keys_v1 : full_keys_v2;
+}
+
+/* A whole number of 0 or more at key, else -1. */
+static long long ll_of(const struct rec *r, const char *key)
+{
+	const char *v = rec_get(r, key);
+	char *end;
+	long long n;
+
+	if (!v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	return *end || errno ? -1 : n;
+}
+
+void sample_cheap_of(const struct rec *r, struct sample_cheap *c)
+{
+	const char *memcg = rec_get(r, "memcg");
+
+	c->psi_us = ll_of(r, "psi_mem_some_total_us");
+	c->free_low = 0;
+	if (!memcg) { /* the node */
+		long long fr = ll_of(r, "mem_free_kb"), hi = ll_of(r, "wmark_high_kb");
+		long long av = ll_of(r, "mem_available_kb");
+
+		c->limit_kb = ll_of(r, "mem_total_kb");
+		c->usage_kb = ll_of(r, "anon_kb");
+		c->hits = -1;
+		/* free memory near the watermarks: reclaim is at work */
+		if (fr >= 0 && hi >= 0)
+			c->free_low = fr <= 2 * hi;
+		else if (av >= 0 && c->limit_kb > 0)
+			c->free_low = av < c->limit_kb * (100 - SAMPLE_NEAR_PCT) / 100;
+		return;
+	}
+	c->limit_kb = ll_of(r, "limit_kb");
+	c->usage_kb = ll_of(r, "usage_kb");
+	if (strcmp(memcg, "v1") == 0) {
+		c->hits = ll_of(r, "failcnt");
+	} else {
+		static const char *const ev[] = { "events_high", "events_max",
+						  "events_oom", "oom_kill" };
+
+		c->hits = -1;
+		for (int i = 0; i < 4; i++) {
+			long long v = ll_of(r, ev[i]);
+
+			if (v >= 0)
+				c->hits = proc_sat_add(c->hits < 0 ? 0 : c->hits, v);
+		}
+	}
+}
+
+/* This tick of s: every file, or (cheap=1) only the cheap ones. */
+static int full_tick(struct sampler *s, const struct rec *r)
+{
+	struct sample_cheap c;
+	struct timespec now;
+
+	if (!s->cheap_ok)
+		return 1;
+	sample_cheap_of(r, &c);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return sample_gate_full(&s->gate, &c, now.tv_sec + now.tv_nsec / 1e9);
 }
 
 int sample_read(struct sampler *s, struct rec *r, double ts)
 {
+	struct cgtick t;
+	int full;
+
 	rec_reset(r, "sample");
 	rec_add_ts(r, "ts", ts);
 	rec_add(r, "scope", s->sc.name);
@@ -624,12 +863,20 @@ int sample_read(struct sampler *s, struct rec *r, double ts)
 			msg_warnx("node: cannot read 'meminfo': its keys left out");
 		}
 		read_node(s, r);
-		return 0;
+		if ((full = full_tick(s, r)))
+			read_node_full(s, r);
+	} else {
+		rec_add(r, "memcg", s->ver == CG_V1 ? "v1" : "v2");
+		if (s->ver == CG_V1)
+			read_v1(s, r, &t);
+		else
+			read_v2(s, r, &t);
+		if ((full = full_tick(s, r)) && s->ver == CG_V1)
+			read_v1_full(s, r, &t);
+		else if (full)
+			read_v2_full(s, r, &t);
 	}
-	rec_add(r, "memcg", s->ver == CG_V1 ? "v1" : "v2");
-	if (s->ver == CG_V1)
-		read_v1(s, r);
-	else
-		read_v2(s, r);
+	if (!full)
+		rec_add(r, "cheap", "1");
 	return s->gone ? -1 : 0;
 }

@@ -307,3 +307,74 @@ field() {
 	[ "$n2" -gt "$n1" ]
 	[ "$(grep -c "scope=cgroup:$MEMCG_PATH" "$BATS_TEST_TMPDIR/out")" -gt 40 ]
 }
+
+@test "sample (live): -f far from the limit reads only the cheap files; near it every tick is whole; foom-predict carries the rest" {
+	local out=$BATS_TEST_TMPDIR/out i
+	memcg_create cheap 134217728
+	foom-sample -f -i 0.05 -s "cgroup:$MEMCG_PATH" > "$out" 2>/dev/null &
+	fpid=$!
+	for i in $(seq 400); do
+		[ "$(wc -l < "$out")" -ge 30 ] && break
+		sleep 0.05
+	done
+	# a lowered limit is read on the next whole tick: within a second
+	# of ticks (20 at 0.05 s, and the one under way)
+	n=$(wc -l < "$out")
+	echo $((127 << 20)) > "$MEMCG_DIR/memory.limit_in_bytes"
+	for i in $(seq 400); do
+		[ "$(wc -l < "$out")" -ge $((n + 22)) ] && break
+		sleep 0.05
+	done
+	head -$((n + 22)) "$out" | tail -1 | grep -q " limit_kb=$((127 << 10)) "
+	# 112 of 127 MiB: past the 80% from which every tick is whole
+	in_memcg "$FOOM_TESTBIN/hog" hold 112
+	hog=$PID
+	for i in $(seq 400); do
+		[ "$(cat "$MEMCG_DIR/memory.usage_in_bytes")" -ge $((112 << 20)) ] && break
+		sleep 0.05
+	done
+	n=$(wc -l < "$out")
+	for i in $(seq 400); do
+		[ "$(wc -l < "$out")" -ge $((n + 20)) ] && break
+		sleep 0.05
+	done
+	kill "$fpid" "$hog"
+	wait "$fpid" || true
+	# whole first, then cheap ones: usage, limit, failcnt, none of memory.stat's
+	head -1 "$out" | grep -q ' anon_kb='
+	head -1 "$out" | grep -vq ' cheap=1'
+	grep ' cheap=1' "$out" > "$BATS_TEST_TMPDIR/cheap"
+	[ -s "$BATS_TEST_TMPDIR/cheap" ]
+	grep -q ' usage_kb=.* failcnt=' "$BATS_TEST_TMPDIR/cheap"
+	! grep -Eq ' (anon_kb|file_kb|avail_kb|inactive_file_kb|pgmajfault|workingset_refault_file)=' "$BATS_TEST_TMPDIR/cheap"
+	# from the first sample at 80% of the limit on, none is cheap
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	       if (v["usage_kb"] >= 0.8 * v["limit_kb"]) near = 1
+	       if (near && $0 ~ / cheap=1/) bad++
+	       delete v }
+	     END { exit !(near && !bad) }' "$out"
+	# the predictor: a cheap sample's verdict has the figures of the
+	# last whole one, not figures gone missing or to 0
+	foom-predict "$out" > "$BATS_TEST_TMPDIR/v"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/v")" -eq "$(wc -l < "$out")" ]
+	! grep -v ' anon_pct=' "$BATS_TEST_TMPDIR/v"
+	! grep -v ' file_kb=' "$BATS_TEST_TMPDIR/v"
+}
+
+@test "sample: tests/thin makes of whole samples what -f prints (the same gate on the same keys)" {
+	local t=$BATS_TEST_TMPDIR r n k ts
+	for r in hybrid v2; do
+		sample_of "$S/$r" -c 3 -i 0.05 -s node $([ $r = hybrid ] && echo -s cgroup:/foom-trace ||
+			echo -s cgroup:/app -s cgroup:/app/sub) 2>/dev/null > "$t/f"
+		grep -q ' cheap=1' "$t/f"
+		n=$(( $(wc -l < "$t/f") / 3 ))
+		# the first tick's whole records at each tick's time: thinned,
+		# they are the records -f printed
+		for k in 0 1 2; do
+			ts=$(sed -n "$((k * n + 1))p" "$t/f" | cut -d' ' -f2)
+			head -"$n" "$t/f" | sed "s/^sample ts=[^ ]* /sample $ts /"
+		done > "$t/whole"
+		"$FOOM_TESTBIN/thin" "$t/whole" > "$t/thin"
+		cmp "$t/thin" "$t/f"
+	done
+}

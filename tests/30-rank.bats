@@ -15,6 +15,12 @@ setup() {
 
 teardown() {
 	local pid
+	# a child cgroup a live test made: its processes by the PIDs it kept
+	if [ -s "$T/child-pids" ]; then
+		kill -9 $(cat "$T/child-pids") 2>/dev/null || true
+		sleep 0.2
+	fi
+	[ -z "${MEMCG_DIR:-}" ] || rmdir "$MEMCG_DIR/child" 2>/dev/null || true
 	# What this test started in its cgroup, by PID, before the cgroup
 	# goes (cgroupfs files have no size, so a -s test cannot tell).
 	if [ -n "${MEMCG_DIR:-}" ] && [ -d "$MEMCG_DIR" ]; then
@@ -219,6 +225,80 @@ SH
 	[[ "$output" == *"no memory cgroup '/kubepods' under"* ]]
 }
 
+# procs_tree: the fixture copied to $T/fr, with cgroup.procs files
+# (what a live cgroup tree has) for the app.service subtree.  501 (batch)
+# is listed in w1 but its cgroup file says user-1000.slice now: it moved
+# between the listing and the look.  220 (postgresql) says app.service
+# but no cgroup.procs lists it.
+procs_tree() {
+	cp -r "$FR" "$T/fr"
+	local a=$T/fr/cg-v1/memory/system.slice/app.service
+	echo 200 > "$a/cgroup.procs"
+	: > "$a/workers/cgroup.procs"
+	printf '400\n501\n400\n' > "$a/workers/w1/cgroup.procs"
+	echo 400 > "$T/fr/cg-v2/system.slice/app.service/workers/cgroup.procs"
+	sed -i 's|postgresql.service|app.service|' "$T/fr/proc/220/cgroup"
+}
+rankp() {
+	foom-rank --proc "$T/fr/proc" --cgroup-root "$T/fr/cg-v1" --pods-dir "$T/fr/pods" \
+		--passwd "$T/fr/passwd" "$@"
+}
+
+@test "rank: a cgroup scope is listed from its cgroups' cgroup.procs; a listed process is judged where it is now" {
+	procs_tree
+	run rankp -s cgroup:/system.slice/app.service -o pid,cgroup
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '200\t/system.slice/app.service\n400\t/system.slice/app.service/workers/w1')" ]
+	# the same following verdicts, with the kept files of -f
+	printf 'verdict ts=%s scope=cgroup:/system.slice/app.service level=oom\n' 1.000 2.000 > "$T/v"
+	rankp -f -k 5 -o pid "$T/v" > "$T/f" 2>/dev/null
+	[ "$(cat "$T/f")" = "$(printf '200\n400\n200\n400')" ]
+	run foom-rank --proc "$T/fr/proc" --cgroup-root "$T/fr/cg-v2" --passwd "$T/fr/passwd" \
+		-s cgroup:/system.slice/app.service/workers -o pid
+	[ "$output" = 400 ]
+	# a tree without cgroup.procs: every process's cgroup file decides
+	run rank -s cgroup:/system.slice/app.service -o pid
+	[ "$output" = "$(printf '200\n400')" ]
+}
+
+@test "rank: hostile cgroup names do not break the walk; too deep, too many and bad lines are warned about" {
+	procs_tree
+	local a=$T/fr/cg-v1/memory/system.slice/app.service d i
+	# a name of control bytes and escape sequences, as long as a name goes
+	d=$a/$'\x01\x1b[31m\n\t'$(printf 'x%.0s' $(seq 245))
+	mkdir "$d"
+	echo 210 > "$d/cgroup.procs"
+	run rankp -s cgroup:/system.slice/app.service -o pid
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '200\n400')" ] # 210 is in logging.service now
+	sed -i 's|logging.service|app.service/x|' "$T/fr/proc/210/cgroup"
+	run rankp -s cgroup:/system.slice/app.service -o pid
+	[ "$(echo "$output" | sort -n | pids)" = "200 210 400" ]
+	# 17 levels below the scope: not read, said
+	d=$a
+	for i in $(seq 17); do
+		d=$d/l$i
+		mkdir "$d"
+		: > "$d/cgroup.procs"
+	done
+	echo 500 > "$d/cgroup.procs"
+	run rankp -s cgroup:/system.slice/app.service -o pid
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"cgroup:/system.slice/app.service: 1 cgroups more than 16 levels below its own: their processes not ranked"* ]]
+	rm -r "$a/l1"
+	# lines that are no PID
+	printf 'x1\n-5\n99999999999\n\n7a\n' >> "$a/cgroup.procs"
+	run rankp -s cgroup:/system.slice/app.service -o pid
+	[[ "$output" == *"app.service: 4 lines of its cgroup.procs files are not a PID: skipped"* ]]
+	[[ "$output" == *$'\n200\n'* ]]
+	echo 200 > "$a/cgroup.procs"
+	# more cgroups than any pod holds
+	(cd "$a/workers" && seq 4100 | xargs mkdir)
+	run rankp -s cgroup:/system.slice/app.service -o pid
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"app.service: more than 4096 cgroups: the processes of "*" more not ranked"* ]]
+}
+
 @test "rank: a pod scope, its names, and a rule limited to it (golden)" {
 	rank -P "$FR/policy" -s pod:prod/api-0 > "$T/out"
 	rank2 -P "$FR/policy" -s pod:default/web-1 >> "$T/out"
@@ -383,6 +463,75 @@ SH
 	[ "$status" -eq 3 ]
 }
 
+# gen_procs DIR FIRST LAST: processes FIRST..LAST in a /proc tree at DIR
+gen_procs() {
+	awk -v d="$1" -v a="$2" -v b="$3" 'BEGIN {
+		for (pid = a; pid <= b; pid++) {
+			p = d "/" pid
+			system("mkdir -p " p)
+			printf "%d (w%d) S 1 %d %d 0 -1 4194560 1 0 0 0 5 2 0 0 20 0 1 0 %d 1000 %d 0\n", \
+				pid, pid, pid, pid, 1000 + pid, 10 + pid % 50 > (p "/stat")
+			printf "Name:\tw%d\nPid:\t%d\nUid:\t0\t0\t0\t0\nNSpid:\t%d\nVmRSS:\t100 kB\n", \
+				pid, pid, pid > (p "/status")
+			printf "1\n" > (p "/oom_score")
+			printf "0\n" > (p "/oom_score_adj")
+			close(p "/stat"); close(p "/status"); close(p "/oom_score"); close(p "/oom_score_adj")
+		}
+	}'
+}
+# lines_reach FILE N: wait until FILE has N lines
+lines_reach() {
+	local i
+	for i in $(seq 600); do
+		[ "$(wc -l < "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "rank -f: the tables are sized to the node's processes and grow with them, after the victims" {
+	mkdir "$T/p"
+	echo "50000.00 90000.00" > "$T/p/uptime"
+	gen_procs "$T/p" 1000 1299
+	mkfifo "$T/in"
+	foom-rank -f --by rss -k 5000 -o pid --proc "$T/p" --cgroup-root "$T/nocg" \
+		"$T/in" > "$T/out" 2> "$T/err" &
+	rp=$!
+	exec 7> "$T/in"
+	echo "verdict ts=1.000 scope=node level=oom" >&7
+	lines_reach "$T/out" 300
+	# 1300 now: more than the tables sized for 300 hold
+	gen_procs "$T/p" 1300 2299
+	echo "verdict ts=2.000 scope=node level=oom" >&7
+	lines_reach "$T/err" 1
+	# grown after that scan's victims: the next scan takes every one
+	echo "verdict ts=3.000 scope=node level=oom" >&7
+	exec 7>&-
+	wait "$rp"
+	grep -v oom_score_adj "$T/err" > "$T/warn" || true
+	[ "$(wc -l < "$T/warn")" -eq 1 ]
+	grep -q "foom-rank: more than 706 processes in 'node': 594 not ranked" "$T/warn"
+	[ "$(wc -l < "$T/out")" -eq $((300 + 706 + 1300)) ]
+	[ "$(tail -1300 "$T/out" | sort -n | uniq | wc -l)" -eq 1300 ]
+}
+
+@test "rank: one-shot, a cgroup with more processes than its first tables is ranked whole" {
+	local i
+	mkdir -p "$T/p" "$T/cg/memory/pod"
+	echo "50000.00 90000.00" > "$T/p/uptime"
+	gen_procs "$T/p" 1000 1299
+	: > "$T/cg/memory/pod/memory.usage_in_bytes"
+	for i in $(seq 1000 1299); do
+		echo "12:memory:/pod" > "$T/p/$i/cgroup"
+		echo "$i"
+	done > "$T/cg/memory/pod/cgroup.procs"
+	foom-rank -s cgroup:/pod --by rss -o pid --proc "$T/p" --cgroup-root "$T/cg" \
+		> "$T/out" 2> "$T/err"
+	cat "$T/err"
+	[ ! -s "$T/err" ]
+	[ "$(sort -n "$T/out" | uniq | wc -l)" -eq 300 ]
+}
+
 @test "rank: the table is bounded by --max-procs, with a warning" {
 	run rank --max-procs 3 -o pid
 	[ "$status" -eq 0 ]
@@ -497,6 +646,29 @@ IN
 		"$big" "$start" 3.000)" ]
 }
 
+@test "rank: live, a cgroup scope takes its child cgroups' processes, and none moved out" {
+	memcg_create rankc 268435456
+	mkdir "$MEMCG_DIR/child"
+	in_memcg setsid sleep 600
+	top=$PID
+	echo "$top" >> "$T/child-pids"
+	setsid sh -c 'echo $$ > "$0/cgroup.procs" && exec sleep 600' "$MEMCG_DIR/child" &
+	kid=$!
+	echo "$kid" >> "$T/child-pids"
+	for i in $(seq 100); do
+		grep -qx "$kid" "$MEMCG_DIR/child/cgroup.procs" && grep -qx "$top" "$MEMCG_DIR/cgroup.procs" && break
+		sleep 0.05
+	done
+	run foom-rank -s "cgroup:$MEMCG_PATH" -o pid,cgroup
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | cut -f1 | sort -n | pids)" = "$(printf '%s\n' "$top" "$kid" | sort -n | pids)" ]
+	echo "$output" | grep -qx "$kid	$MEMCG_PATH/child"
+	# moved out, to the test's own cgroup: no longer the scope's
+	echo "$kid" > "$(dirname "$MEMCG_DIR")/cgroup.procs"
+	run foom-rank -s "cgroup:$MEMCG_PATH" -o pid
+	[ "$output" = "$top" ]
+}
+
 @test "rank -f: fresh evidence triggers, a held level does not; evidence_ts goes to the victim" {
 	printf '%s\n' \
 		'verdict ts=1.000 scope=node level=near-oom fresh=ok evidence_ts=0.000' \
@@ -571,7 +743,12 @@ IN
 	foom-rank -s "cgroup:$MEMCG_PATH" -k 1 > "$T/victim"
 	[ "$(recio -o pid,cut "$T/victim")" = "$(printf '%s\tcmdline' "$victim")" ]
 	run foom-kill -f --cooldown 0 "$T/victim"
-	rmdir "$MEMCG_DIR/$long" 2>/dev/null || true
+	# every level made, deepest first: memcg_destroy removes only its own
+	d=$long
+	while [ -n "$d" ] && [ "$d" != . ]; do
+		rmdir "$MEMCG_DIR/$d" 2>/dev/null || true
+		d=$(dirname "$d")
+	done
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" pid=$victim "*" result=killed "* ]]
 	! kill -0 "$victim" 2>/dev/null

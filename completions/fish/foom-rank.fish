@@ -5,7 +5,7 @@ complete -c foom-rank -s k -l top -x -d 'Print the first N victims'
 complete -c foom-rank -l by -x -a 'oom_score rss growth' -d 'Order by'
 complete -c foom-rank -s d -l delay -x -d 'Scan twice, SECONDS apart, for growth'
 complete -c foom-rank -l allow-pid1 -d 'A container or pod PID 1 may be a victim'
-complete -c foom-rank -l max-procs -x -d 'Size of the candidate table'
+complete -c foom-rank -l max-procs -x -d 'Most processes the tables grow to'
 for r in protect prefer avoid
 	complete -c foom-rank -l $r -x -a 'name= cmdline= exe= user= cgroup= pod= namespace=' -d "$r rule FIELD=REGEX"
 end

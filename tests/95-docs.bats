@@ -7,7 +7,7 @@
 
 load helper
 
-COMMANDS="foom-sample foom-predict foom-rank foom-kill foom-watch foom-events foom-metrics foom-plot"
+COMMANDS="foom-sample foom-predict foom-rank foom-kill foom-watch foom-events foom-metrics foom-plot foom-top"
 
 # long_options CMD: the long options --help lists, one a line.
 long_options() {

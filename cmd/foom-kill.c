@@ -364,6 +364,15 @@ int main(int argc, char **argv)
 	/* A reader that went away costs the output, never a kill or its
 	 * log line (kout.c). */
 	signal(SIGPIPE, SIG_IGN);
+	{
+		/* SIGHUP reopens --log (logrotate's postrotate); the read
+		 * it interrupts goes on */
+		struct sigaction sa = { .sa_handler = audit_reopen_on_hup,
+					.sa_flags = SA_RESTART };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	if (kout_open(follow, logpath || use_syslog) < 0)
 		return EXIT_SYSTEM;
 	if (follow) {

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +21,10 @@
 #define AUDIT_SYSLOG_PATH "/dev/log"
 
 static int logfd = -1, logsock = -1, want_syslog;
+static const char *logname;
+/* Set by SIGHUP: the next record goes to a log opened anew, so that
+ * logrotate can move the file away without losing a line. */
+static volatile sig_atomic_t reopen_asked;
 static char abuf[2 * REC_LINE_MAX + 256];
 static char sbuf[sizeof abuf + 128];
 static FILE *afp;
@@ -54,6 +59,7 @@ int audit_open(const char *logpath, int use_syslog)
 			msg_warn("cannot open '%s'", logpath);
 			return -1;
 		}
+		logname = logpath;
 	}
 	want_syslog = use_syslog;
 	if (want_syslog) {
@@ -63,6 +69,31 @@ int audit_open(const char *logpath, int use_syslog)
 				 AUDIT_SYSLOG_PATH);
 	}
 	return 0;
+}
+
+void audit_reopen_on_hup(int sig)
+{
+	(void)sig;
+	reopen_asked = 1;
+}
+
+/* The log opened anew at its name.  Where that fails, the old file
+ * keeps the records: a log rotated away is better than one lost. */
+static void reopen(void)
+{
+	int fd;
+
+	reopen_asked = 0;
+	if (!logname)
+		return;
+	fd = open(logname, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		msg_warn("cannot reopen '%s': the log goes on in the file "
+			 "opened before", logname);
+		return;
+	}
+	close(logfd);
+	logfd = fd;
 }
 
 int audit_write(const struct rec *r, enum kill_result res)
@@ -86,6 +117,8 @@ int audit_write(const struct rec *r, enum kill_result res)
 	len = ftell(afp);
 	if (len <= 0 || len >= (long)sizeof abuf)
 		return -1;
+	if (reopen_asked)
+		reopen();
 	if (logfd >= 0 && write(logfd, abuf, (size_t)len) != len) {
 		msg_warn("cannot write the log");
 		status = -1;

@@ -511,33 +511,66 @@ fake_proc() {
 		{ echo "left: $output" >&2; false; }
 }
 
-@test "watch: logrotate's copytruncate keeps every kill record of a foom-kill that holds the log open" {
+@test "watch: logrotate moves the log, SIGHUP has foom-kill open a new one, no record lost" {
 	command -v logrotate >/dev/null || skip "no logrotate (make deps installs it)"
 	local T=$BATS_TEST_TMPDIR log=$BATS_TEST_TMPDIR/log/kills.log
 	mkdir -p "$T/log"
-	sed "s|^/var/log/foom/kills.log |$log |" "$TOP/dist/logrotate" > "$T/logrotate.conf"
-	grep -q "^$log {" "$T/logrotate.conf"
-	sleep 300 & local victim=$!
+	sleep 300 > /dev/null 2>&1 & local victim=$!
 	local start
 	start=$(sed 's/.*) //' "/proc/$victim/stat" | cut -d' ' -f20)
 	mkfifo "$T/victims"
 	foom-kill -f -n --cooldown 0 --log "$log" < "$T/victims" > "$T/out" 2> "$T/err" &
 	local fk=$!
+	# the shipped file, its postrotate aimed at this foom-kill instead
+	# of the unit's main process
+	sed -e "s|^/var/log/foom/kills.log |$log |" \
+		-e "s|systemctl kill --kill-who=main --signal=HUP foom-watch.service|kill -HUP $fk|" \
+		-e "s|create 0640 root root|create 0640|" \
+		"$TOP/dist/logrotate" > "$T/logrotate.conf"
+	grep -q "^$log {" "$T/logrotate.conf"
+	grep -q "kill -HUP $fk" "$T/logrotate.conf"
 	exec 5> "$T/victims"
 	echo "victim ts=1 scope=node pid=$victim start=$start comm=sleep" >&5
 	for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
 	logrotate -f -s "$T/state" "$T/logrotate.conf"
+	[ -e "$log.1" ] && [ -e "$log" ] && [ ! -s "$log" ]
 	echo "victim ts=2 scope=node pid=$victim start=$start comm=sleep" >&5
 	for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
 	exec 5>&-
 	wait "$fk" || :
 	kill "$victim"
-	# the first record went with the rotated file, the second starts the
-	# new one at its first byte
+	# foom-kill outlived the SIGHUP; the first record is in the rotated
+	# file, the second alone in the new one
 	[ "$(grep -c '^kill ' "$log.1")" -eq 1 ]
 	grep -q '^kill ts=[0-9.]* scope=node pid='"$victim"' .*result=dry-run' "$log.1"
+	[ "$(grep -c '^kill ' "$log")" -eq 1 ]
 	[ "$(wc -l < "$log")" -eq 1 ]
-	[ "$(head -c 5 "$log")" = "kill " ]
+	! grep -v -e 'cannot lock memory' -e 'cannot set oom_score_adj' "$T/err"
+}
+
+@test "watch: SIGHUP reaches foom-kill and stops nothing; SIGTERM stops all, status 0" {
+	fake_stages
+	# the fake foom-kill says when it gets SIGHUP
+	cat > "$FAKE/foom-kill" <<-'EOF'
+	#!/bin/sh
+	trap 'echo hup >> "$WORDS.hup"' HUP
+	: > "$WORDS.ready"
+	while :; do sleep 0.05; done
+	EOF
+	chmod +x "$FAKE/foom-kill"
+	PATH=$FAKE:$PATH foom-watch -s node > /dev/null 2> "$BATS_TEST_TMPDIR/err" &
+	local w=$!
+	# the stages have started (the fake foom-kill traps before its loop)
+	for i in $(seq 200); do [ "$(grep -c . "$WORDS")" -ge 3 ] && break; sleep 0.05; done
+	for i in $(seq 200); do [ -e "$WORDS.ready" ] && break; sleep 0.05; done
+	kill -HUP "$w"
+	for i in $(seq 200); do [ -s "$WORDS.hup" ] && break; sleep 0.05; done
+	[ "$(cat "$WORDS.hup")" = hup ]
+	kill -0 "$w"
+	kill -TERM "$w"
+	local st=0
+	wait "$w" || st=$?
+	[ "$st" -eq 0 ]
 }
 
 # --- live ----------------------------------------------------------------

@@ -42,6 +42,14 @@ fake_stages() {
 		echo "$s \$*" >> "\$ARGS"
 		w=\$(printf ' <%s>' "\$@"); printf '$s%s\\n' "\$w" >> "\$WORDS"
 		[ -z "\${FEED:-}" ] || [ $s != foom-kill ] || { cat "\$FEED"; exit 3; }
+		if [ "\${HANG:-}" = $s ]; then
+			# passes HANG_AFTER lines, then hangs with its pipes open
+			# (with HANG_HARD, deaf to SIGTERM too)
+			head -n "\${HANG_AFTER:-3}"
+			echo \$\$ > "\$WORDS.hung"
+			[ -z "\${HANG_HARD:-}" ] || trap '' TERM
+			exec sleep 1000
+		fi
 		[ "\${DIE:-}" = $s ] || exec cat
 		n=0
 		while IFS= read -r line; do
@@ -62,9 +70,10 @@ stage_words() {
 	awk -v s="$1" '$1 == s { sub(/^[^ ]* ?/, ""); print }' "$WORDS"
 }
 
-# The PIDs of a process's children.
+# The PIDs of a process's children, but its watchdog (a foom-watch
+# subshell).
 children() {
-	ps -o pid= --ppid "$1" || :
+	ps -o pid=,comm= --ppid "$1" | awk '$2 != "foom-watch" { print $1 }' || :
 }
 
 @test "watch: an unknown option is a usage error (status 2)" {
@@ -118,6 +127,108 @@ children() {
 	done
 }
 
+@test "watch: a hung stage: the watchdog says each stage's state, stops them, status 3" {
+	fake_stages
+	HANG=foom-predict PATH=$FAKE:$PATH run timeout 60 foom-watch --watchdog 2
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"foom-watch: no record passed foom-kill for 2 s; stopping the pipeline: foom-sample(pid "*" foom-predict(pid $(cat "$WORDS.hung"), state S, in "*") foom-rank(pid "*") foom-kill(pid "*")"* ]]
+	# the hung stage was stopped, not left behind
+	run kill -0 "$(cat "$WORDS.hung")"
+	[ "$status" -ne 0 ]
+}
+
+@test "watch: a stage deaf to SIGTERM does not keep a hung watch from exiting 3" {
+	fake_stages
+	# to a file: the deaf stage outlives foom-watch, its output open
+	local st=0 hung
+	HANG=foom-rank HANG_HARD=1 PATH=$FAKE:$PATH timeout 60 foom-watch --watchdog 2 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 || st=$?
+	hung=$(cat "$WORDS.hung")
+	kill -KILL "$hung" 2>/dev/null || :
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	[ "$st" -eq 3 ]
+	[[ "$output" == *"no record passed foom-kill for 2 s"* ]]
+	[[ "$output" == *"foom-watch: the pipeline did not stop; leaving it to the supervisor" ]]
+}
+
+@test "watch: records that keep passing, however slowly, never wake the watchdog" {
+	fake_stages
+	# about 8 s of records, each well within the watchdog's 5 s
+	DIE=foom-sample DIE_AFTER=150 PATH=$FAKE:$PATH run timeout 120 foom-watch --watchdog 5
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"sample ts=150 scope=node"$'\n'"foom-watch: foom-sample exited with status 3" ]]
+	[[ "$output" != *"no record passed"* ]]
+}
+
+@test "watch: SIGTERM stops the stages before foom-kill; foom-kill ends with its input" {
+	fake_stages
+	# the fake foom-kill says how it ended
+	cat > "$FAKE/foom-kill" <<-'EOF'
+	#!/bin/sh
+	trap 'echo term >> "$WORDS.end"; exit 1' TERM
+	: > "$WORDS.ready"
+	cat > /dev/null
+	echo eof >> "$WORDS.end"
+	EOF
+	chmod +x "$FAKE/foom-kill"
+	PATH=$FAKE:$PATH foom-watch -s node > /dev/null 2> "$BATS_TEST_TMPDIR/err" &
+	local w=$! st=0
+	for i in $(seq 200); do [ -e "$WORDS.ready" ] && break; sleep 0.05; done
+	kill -TERM "$w"
+	wait "$w" || st=$?
+	[ "$st" -eq 0 ]
+	[ "$(cat "$WORDS.end")" = eof ]
+}
+
+@test "watch: --no-NAME undoes the file's NAME; a usage error where it cannot" {
+	fw_setup
+	printf 'changes\ndry-run\nlog = /nonexistent/kills.log\nscope = cgroup:/x\n' > "$ETC/foom/foom.conf"
+	printf 'protect name=^x$\n' > "$ETC/foom/policy"
+	run "$FW" --check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(verdicts: only a change of level or fresh level)"* ]]
+	[[ "$output" == *"foom-kill -f --pass -n --log '/nonexistent/kills.log' -P '$ETC/foom/policy'"* ]]
+	[[ "$output" == *"-s 'cgroup:/x'"* ]]
+	run "$FW" --check --no-changes --no-dry-run --no-log --no-policy --no-scope
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"(verdicts: only"* ]]
+	[[ "$output" == *"foom-kill -f --pass"$'\n'* ]]
+	[[ "$output" == *"foom-sample -f -i '0.1'"$'\n'* ]]
+	# the last word wins
+	run "$FW" --check --no-changes --changes
+	[[ "$output" == *"(verdicts: only"* ]]
+	for bad in --no-bogus --no-config --no-check --no-no-changes --no-changes=1; do
+		run "$FW" --check "$bad"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"foom-watch: "*"'$bad'"* ]] || [[ "$output" == *"foom-watch: "*"'${bad%%=*}'"* ]]
+	done
+	printf 'no-changes\n' > "$ETC/foom/foom.conf"
+	run "$FW" --check
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"foom.conf:1: 'no-changes' is an option of the command line only"* ]]
+}
+
+@test "watch: --watchdog takes whole seconds beyond the interval and the grace (status 2)" {
+	fw_setup
+	local bad
+	for bad in abc -1 1.5 '' 9999999; do
+		run "$FW" --check --watchdog "$bad"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"foom-watch: "*"watchdog"* ]]
+	done
+	run "$FW" --check --watchdog 1 -i 0.5
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--watchdog 1: want more than twice the interval"* ]]
+	run "$FW" --check --watchdog 10 --grace 10
+	[ "$status" -eq 2 ]
+	run "$FW" --check --watchdog 0 -i 0.5
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"(watchdog:"* ]]
+	run "$FW" --check --watchdog 007
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(watchdog: a restart after 7 s without a record)"* ]]
+}
+
 @test "watch: a stage killed by a signal ends the watch with status 3" {
 	need_pipeline
 	foom-watch -n --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
@@ -134,6 +245,33 @@ children() {
 	[ "$st" -eq 3 ]
 	grep -q "foom-watch: foom-rank was killed by signal 9" "$BATS_TEST_TMPDIR/err"
 	[ -z "$(children "$w")" ]
+}
+
+@test "watch: the watchdog restarts a real pipeline whose foom-predict stopped, status 3" {
+	need_pipeline
+	foom-watch -n --proc "$FIX/sample/hybrid/proc" --cgroup-root "$FIX/sample/hybrid/cgroup" -i 0.1 \
+		--watchdog 3 > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	local w=$! pids predict st=0
+	WATCH=$w
+	wait_stages "$w"
+	pids=$(children "$w")
+	predict=$(ps -o pid=,comm= --ppid "$w" | awk '$2 == "foom-predict" { print $1 }')
+	[ -n "$predict" ]
+	# records pass for longer than the watchdog before the stop
+	sleep 4
+	kill -0 "$w"
+	kill -STOP "$predict"
+	wait "$w" || st=$?
+	WATCH=
+	kill -KILL "$predict" 2>/dev/null || :
+	[ "$st" -eq 3 ]
+	grep -q "foom-watch: no record passed foom-kill for 3 s; stopping the pipeline: .* foom-predict(pid $predict, state T" \
+		"$BATS_TEST_TMPDIR/err"
+	! grep -q "did not stop" "$BATS_TEST_TMPDIR/err"
+	for p in $pids; do
+		run kill -0 "$p"
+		[ "$status" -ne 0 ]
+	done
 }
 
 @test "watch: SIGTERM stops every stage, status 0" {
@@ -554,8 +692,11 @@ fake_proc() {
 	cat > "$FAKE/foom-kill" <<-'EOF'
 	#!/bin/sh
 	trap 'echo hup >> "$WORDS.hup"' HUP
+	# reads its input to the end, as foom-kill does
+	cat > /dev/null &
+	c=$!
 	: > "$WORDS.ready"
-	while :; do sleep 0.05; done
+	while kill -0 "$c" 2>/dev/null; do sleep 0.05; done
 	EOF
 	chmod +x "$FAKE/foom-kill"
 	PATH=$FAKE:$PATH foom-watch -s node > /dev/null 2> "$BATS_TEST_TMPDIR/err" &

@@ -26,6 +26,10 @@ complete -c foom-watch -l metrics-opt -x -d 'An option for foom-metrics'
 complete -c foom-watch -l proc -x -a '(__fish_complete_directories)' -d '/proc root'
 complete -c foom-watch -l cgroup-root -x -a '(__fish_complete_directories)' -d 'cgroup root'
 complete -c foom-watch -l pods-dir -x -a '(__fish_complete_directories)' -d 'Pod log directory'
+complete -c foom-watch -l watchdog -x -d 'Restart after this long without a record (0: never)'
+for s in changes dry-run verbose syslog allow-pid1 policy log metrics watchdog
+    complete -c foom-watch -l no-$s -d "Undo the file's $s"
+end
 complete -c foom-watch -s h -l help -d 'Show help'
 complete -c foom-watch -l usage -d 'Show the usage lines'
 complete -c foom-watch -s V -l version -d 'Show version'

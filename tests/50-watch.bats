@@ -692,9 +692,12 @@ fake_proc() {
 	cat > "$FAKE/foom-kill" <<-'EOF'
 	#!/bin/sh
 	trap 'echo hup >> "$WORDS.hup"' HUP
-	# reads its input to the end, as foom-kill does
-	cat > /dev/null &
+	# reads its input to the end, as foom-kill does (an asynchronous
+	# command's input is /dev/null unless it is given another)
+	exec 3<&0
+	cat <&3 > /dev/null 3<&- &
 	c=$!
+	exec 3<&-
 	: > "$WORDS.ready"
 	while kill -0 "$c" 2>/dev/null; do sleep 0.05; done
 	EOF

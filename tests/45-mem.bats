@@ -6,7 +6,8 @@
 # run is in a mapping of its own binary (linked statically), locked and
 # resident whole, so nothing on its path is read back from disk under
 # pressure; its anonymous memory (tables sized for the worst record,
-# heap, stack) is locked as it is touched, not all at start.
+# heap, stack) is locked as it is touched, not all at start.  And
+# foom-kill runs its kill path once on itself before the first victim.
 
 load helper
 bats_require_minimum_version 1.5.0
@@ -125,4 +126,43 @@ records() {
 	records
 	stage "$(cat "$T/verdict")" foom-rank -f --pass
 	locked_as_it_should_be
+}
+
+@test "foom-kill -f: its code locked whole, not all its memory at start" {
+	need_plain_build
+	records
+	echo 'protect name=^no-such-process$' > "$T/policy"
+	stage "$(cat "$T/verdict")" foom-kill -f --pass -P "$T/policy" \
+		--log "$T/kills.log" --lock "$T/lock"
+	locked_as_it_should_be
+}
+
+@test "foom-kill -f runs its kill path once on itself first, and signals and logs nothing" {
+	command -v strace > /dev/null || skip "no strace (make deps)"
+	echo 'protect name=^no-such-process$' > "$T/policy"
+	run --separate-stderr strace -f -qq -o "$T/trace" \
+		-e trace=pidfd_open,pidfd_send_signal,kill,tgkill,read \
+		foom-kill -f -P "$T/policy" --log "$T/kills.log" --lock "$T/lock" < /dev/null
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ ! -s "$T/kills.log" ]
+	cat "$T/trace"
+	# strace -f: "PID call(...) = result"; foom-kill is the first PID
+	local pid first_read opened signalled
+	pid=$(awk 'NR == 1 { print $1 }' "$T/trace")
+	first_read=$(grep -n "^$pid read(0, " "$T/trace" | head -1 | cut -d: -f1)
+	opened=$(grep -nE "^$pid pidfd_open\($pid, 0\) += [0-9]" "$T/trace" | head -1 | cut -d: -f1)
+	signalled=$(grep -nE "^$pid pidfd_send_signal\([0-9]+, 0, NULL, 0\) += 0" "$T/trace" | head -1 | cut -d: -f1)
+	[ -n "$first_read" ]
+	[ -n "$opened" ]
+	[ -n "$signalled" ]
+	[ "$opened" -lt "$signalled" ]
+	[ "$signalled" -lt "$first_read" ]
+	# signal 0 only, and to nobody else
+	run grep -E "pidfd_send_signal\([0-9]+, [1-9A-Z]|^$pid (kill|tgkill)\(" "$T/trace"
+	[ "$status" -eq 1 ]
+	run grep -E "pidfd_open\(" "$T/trace"
+	[ "$status" -eq 0 ]
+	run grep -vE "^$pid pidfd_open\($pid, 0\)" <<< "$output"
+	[ "$status" -eq 1 ]
 }

@@ -147,22 +147,23 @@ records() {
 	[ -z "$output" ]
 	[ ! -s "$T/kills.log" ]
 	cat "$T/trace"
-	# strace -f: "PID call(...) = result"; foom-kill is the first PID
+	# strace -f: "PID call(...) = result", the PID padded with blanks;
+	# foom-kill is the first PID
 	local pid first_read opened signalled
 	pid=$(awk 'NR == 1 { print $1 }' "$T/trace")
-	first_read=$(grep -n "^$pid read(0, " "$T/trace" | head -1 | cut -d: -f1)
-	opened=$(grep -nE "^$pid pidfd_open\($pid, 0\) += [0-9]" "$T/trace" | head -1 | cut -d: -f1)
-	signalled=$(grep -nE "^$pid pidfd_send_signal\([0-9]+, 0, NULL, 0\) += 0" "$T/trace" | head -1 | cut -d: -f1)
+	first_read=$(grep -nE "^$pid +read\(0, " "$T/trace" | head -1 | cut -d: -f1)
+	opened=$(grep -nE "^$pid +pidfd_open\($pid, 0\) += [0-9]" "$T/trace" | head -1 | cut -d: -f1)
+	signalled=$(grep -nE "^$pid +pidfd_send_signal\([0-9]+, 0, NULL, 0\) += 0" "$T/trace" | head -1 | cut -d: -f1)
 	[ -n "$first_read" ]
 	[ -n "$opened" ]
 	[ -n "$signalled" ]
 	[ "$opened" -lt "$signalled" ]
 	[ "$signalled" -lt "$first_read" ]
 	# signal 0 only, and to nobody else
-	run grep -E "pidfd_send_signal\([0-9]+, [1-9A-Z]|^$pid (kill|tgkill)\(" "$T/trace"
+	run grep -E "pidfd_send_signal\([0-9]+, [1-9A-Z]|^$pid +(kill|tgkill)\(" "$T/trace"
 	[ "$status" -eq 1 ]
 	run grep -E "pidfd_open\(" "$T/trace"
 	[ "$status" -eq 0 ]
-	run grep -vE "^$pid pidfd_open\($pid, 0\)" <<< "$output"
+	run grep -vE "^$pid +pidfd_open\($pid, 0\)" <<< "$output"
 	[ "$status" -eq 1 ]
 }

@@ -376,7 +376,12 @@ int main(int argc, char **argv)
 	if (kout_open(follow, logpath || use_syslog) < 0)
 		return EXIT_SYSTEM;
 	if (follow) {
-		proc_harden();
+		/* its code locked whole (a static binary), then the kill
+		 * path run once on itself, so that a first kill under
+		 * pressure finds its tables in */
+		proc_harden_exe();
+		kill_warm(&conf, &out, &rep);
+		audit_warm(&out);
 		rec_out.flush_each = 1;
 		status = rec_loop(operands, noperands, on_line, NULL);
 	} else {

@@ -96,6 +96,38 @@ static void reopen(void)
 	logfd = fd;
 }
 
+/* The record as one line in abuf: its length, or -1 when it does not
+ * fit. */
+static long format(const struct rec *r)
+{
+	long len;
+
+	rewind(afp);
+	fputs(r->kind, afp);
+	for (int i = 0; i < r->n; i++) {
+		fprintf(afp, " %s=", r->f[i].key);
+		rec_put_value(afp, r->f[i].val);
+	}
+	putc('\n', afp);
+	fflush(afp);
+	len = ftell(afp);
+	return len <= 0 || len >= (long)sizeof abuf ? -1 : len;
+}
+
+void audit_warm(const struct rec *r)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!afp)
+		return;
+	/* the stream's buffer is allocated on its first write */
+	(void)format(r);
+	/* the first localtime_r reads the zone file (/etc/localtime) */
+	if (want_syslog)
+		localtime_r(&now, &tm);
+}
+
 int audit_write(const struct rec *r, enum kill_result res)
 {
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr",
@@ -106,16 +138,7 @@ int audit_write(const struct rec *r, enum kill_result res)
 
 	if (!afp)
 		return 0;
-	rewind(afp);
-	fputs(r->kind, afp);
-	for (int i = 0; i < r->n; i++) {
-		fprintf(afp, " %s=", r->f[i].key);
-		rec_put_value(afp, r->f[i].val);
-	}
-	putc('\n', afp);
-	fflush(afp);
-	len = ftell(afp);
-	if (len <= 0 || len >= (long)sizeof abuf)
+	if ((len = format(r)) < 0)
 		return -1;
 	if (reopen_asked)
 		reopen();

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,9 +82,13 @@ int kill_parse_signal(const char *s)
 
 /* Setup. */
 
-/* What the guard reads through: one of each for the whole run. */
+/* What the guard reads through: one of each for the whole run, and the
+ * view of the process at hand (in .bss, set up by kill_setup: a table
+ * with an initializer would be file-backed data, loaded and locked
+ * whole). */
 static struct guard guard;
 static struct view_src vsrc;
+static struct view pview;
 
 int kill_setup(struct kill_conf *c, const char *procroot, const char *cgroot)
 {
@@ -134,6 +139,7 @@ int kill_setup(struct kill_conf *c, const char *procroot, const char *cgroot)
 	vsrc.procfd = c->procfd;
 	vsrc.cg = c->have_cg ? &c->cg : NULL;
 	vsrc.pw = c->pw;
+	pview.src = &vsrc;
 	return 0;
 }
 
@@ -186,12 +192,11 @@ static const char *protected_why(const struct kill_conf *c, int pid,
 				 const struct proc_stat *st, const char *scope,
 				 int *gone)
 {
-	static struct view v = { .src = &vsrc };
 	static char why[160];
 	const char *rule, *w;
 
-	view_reset(&v, pid, st->comm);
-	w = guard_check(c->guard, &v, st, scope, gone, &rule);
+	view_reset(&pview, pid, st->comm);
+	w = guard_check(c->guard, &pview, st, scope, gone, &rule);
 	if (w && rule) {
 		snprintf(why, sizeof why, "%s: %s", w, rule);
 		return why;
@@ -466,6 +471,40 @@ void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	    (rep->result == KILL_KILLED || rep->result == KILL_TIMEOUT ||
 	     rep->result == KILL_DRY_RUN))
 		cool_mark(key, kill_mono_s(), c->cooldown_s, exit_ts);
+}
+
+void kill_warm(const struct kill_conf *c, struct rec *r,
+	       struct kill_report *rep)
+{
+	struct kill_conf dry = *c;
+	struct kill_victim self = { .pid = getpid() };
+	struct proc_stat st;
+	int fd;
+
+	/* Everything but the signal, on foom-kill itself: refused as foom,
+	 * and a dry run besides.  No cooldown is marked, no hook runs. */
+	dry.dry_run = 1;
+	dry.cooldown_s = 0;
+	dry.what = KILL_ONE;
+	dry.pre_hook = dry.post_hook = NULL;
+	kill_run(&dry, &self, rep);
+	kill_record(r, &self, rep);
+	/* The protect rules, which the guard stops short of for foom
+	 * itself, matched against its own view (the answer unused). */
+	if (proc_stat(c->procfd, self.pid, &st) == 0) {
+		view_src_begin(&vsrc);
+		view_reset(&pview, self.pid, st.comm);
+		for (int i = 0; i < rules_count(c->rules); i++)
+			(void)rules_match(c->rules, i, view_get, &pview);
+	}
+	/* The signal path's system calls: signal 0 only checks. */
+	if ((fd = kill_pidfd_open(self.pid)) >= 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		(void)syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0);
+		(void)poll(&p, 1, 0);
+		close(fd);
+	}
 }
 
 void kill_record(struct rec *r, const struct kill_victim *v,

@@ -91,6 +91,15 @@ int kill_setup(struct kill_conf *c, const char *procroot,
 /* Kill one victim (checks, cooldown, pre-hook, signals, wait). */
 void kill_run(const struct kill_conf *c, const struct kill_victim *v,
 	      struct kill_report *rep);
+/* The kill path once, before the first victim, so that the tables and
+ * the stack it uses are in and locked (the commands are static and lock
+ * their code whole: what could still fault is the memory a first kill
+ * touches): kill_run on foom-kill itself as a dry run (refused: foom),
+ * its kill record formatted into r (not written), the protect rules
+ * matched against its own view, then pidfd_open, pidfd_send_signal with
+ * signal 0 and poll on its own pidfd.  Nothing is signalled or logged. */
+void kill_warm(const struct kill_conf *c, struct rec *r,
+	       struct kill_report *rep);
 /* The kill record of a report. */
 void kill_record(struct rec *r, const struct kill_victim *v,
 		 const struct kill_report *rep);

@@ -60,19 +60,22 @@ const char *proc_root(const char *opt);
 /* open(O_DIRECTORY) of the root, exiting with status 3 on failure. */
 int proc_open_root(const char *root);
 
-/* For follow mode: lock memory (mlockall) and set our own oom_score_adj
+/* Lock memory (mlockall: all of it, now) and set our own oom_score_adj
  * to -1000, each with a warning when not permitted. */
 void proc_harden(void);
 /* The same, but pages are locked as they are first touched
  * (MCL_ONFAULT): for a stage that runs its whole path on every tick, so
  * that the library code it never uses is not read in and pinned. */
 void proc_harden_lazy(void);
-/* The same, and every page of this process's own binary faulted in and
- * locked now: foom's code is resident whatever path it takes first
- * under pressure, while of the shared libraries only the pages it has
- * used are locked (a stage that locked every page of libc would hold
- * about 2 MiB it never runs).  Whoever calls it runs its whole path once
- * at start (a warm-up) so that the library pages it needs are in. */
+/* The same, and every mapping of a file (this process's binary: the
+ * commands are linked statically, libc and PCRE2 inside it) faulted in
+ * and locked now, with the stack's first pages: every instruction the
+ * stage can run is resident whatever path it takes first under
+ * pressure, while its anonymous tables are locked only as they are
+ * touched (a table sized for the worst record holds pages no record of
+ * this node ever uses).  A dynamic build (make STATIC=) locks its shared
+ * libraries whole the same way.  Whoever calls it runs its path once at
+ * start (a warm-up), so that the tables it needs are in. */
 void proc_harden_exe(void);
 /* A stage foom-watch started (FOOM_WATCH_PID in its environment) ends
  * with SIGTERM when foom-watch dies, however it dies: no stage outlives

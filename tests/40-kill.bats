@@ -212,6 +212,14 @@ field() {
 	victim
 	kill -9 "$VPID"
 	wait "$VPID" 2>/dev/null || true
+	# SIGKILL takes effect when the victim next runs: until it is a
+	# zombie or gone, it could still be found alive
+	local i st
+	for i in $(seq 600); do
+		st=$(sed 's/.*) //' "/proc/$VPID/stat" 2>/dev/null | cut -d' ' -f1) || st=
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.05
+	done
 	run foom-kill -o result,reason "$VPID:$VSTART"
 	[ "$status" -eq 1 ]
 	# Not our child to reap: it may still be a zombie.

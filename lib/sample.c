@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -735,6 +736,9 @@ int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
 	    (c->psi_us < g->psi_us ||
 	     (double)(c->psi_us - g->psi_us) / dt >= SAMPLE_PSI_US_PS))
 		why = 1;
+	if (!first && g->usage_kb >= 0 && c->usage_kb > g->usage_kb &&
+	    (c->usage_kb - g->usage_kb) / dt > g->rise_kbps)
+		g->rise_kbps = (c->usage_kb - g->usage_kb) / dt;
 	g->started = 1;
 	g->last_ts = ts;
 	g->usage_kb = c->usage_kb;
@@ -742,6 +746,16 @@ int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
 	g->psi_us = c->psi_us;
 	if (why)
 		g->hold_until = ts + SAMPLE_FULL_HOLD_S;
+	g->wait_s = 0;
+	if (!first && !why && ts >= g->hold_until) {
+		double room_kb = near_kb - c->usage_kb;
+		double fill_kbps = fmax(g->rise_kbps, g->fill_floor_kbps > 0 ?
+				       g->fill_floor_kbps : SAMPLE_FILL_FLOOR_KBPS);
+
+		if (c->free_room_kb >= 0 && c->free_room_kb < room_kb)
+			room_kb = c->free_room_kb;
+		g->wait_s = room_kb > 0 ? room_kb / fill_kbps : 0;
+	}
 	if (first || why || ts < g->hold_until ||
 	    ts - g->full_ts >= SAMPLE_FULL_EVERY_S - SAMPLE_EVERY_SLACK_S) {
 		g->full_ts = ts;
@@ -802,6 +816,7 @@ void sample_cheap_of(const struct rec *r, struct sample_cheap *c)
 
 	c->psi_us = ll_of(r, "psi_mem_some_total_us");
 	c->free_low = 0;
+	c->free_room_kb = -1;
 	if (!memcg) { /* the node */
 		long long fr = ll_of(r, "mem_free_kb"), hi = ll_of(r, "wmark_high_kb");
 		long long av = ll_of(r, "mem_available_kb");
@@ -810,10 +825,15 @@ void sample_cheap_of(const struct rec *r, struct sample_cheap *c)
 		c->usage_kb = ll_of(r, "anon_kb");
 		c->hits = -1;
 		/* free memory near the watermarks: reclaim is at work */
-		if (fr >= 0 && hi >= 0)
-			c->free_low = fr <= 2 * hi;
-		else if (av >= 0 && c->limit_kb > 0)
-			c->free_low = av < c->limit_kb * (100 - SAMPLE_NEAR_PCT) / 100;
+		if (fr >= 0 && hi >= 0) {
+			c->free_low = hi > LLONG_MAX / 2 || fr <= 2 * hi;
+			c->free_room_kb = c->free_low ? 0 : fr - 2 * hi;
+		} else if (av >= 0 && c->limit_kb > 0) {
+			long long low_kb = c->limit_kb * (100 - SAMPLE_NEAR_PCT) / 100;
+
+			c->free_low = av < low_kb;
+			c->free_room_kb = c->free_low ? 0 : av - low_kb;
+		}
 		return;
 	}
 	c->limit_kb = ll_of(r, "limit_kb");
@@ -876,6 +896,8 @@ int sample_read(struct sampler *s, struct rec *r, double ts)
 		else if (full)
 			read_v2_full(s, r, &t);
 	}
+	if (s->tick_s > 0)
+		rec_add_fix(r, "tick_s", s->tick_s, 3);
 	if (!full)
 		rec_add(r, "cheap", "1");
 	return s->gone ? -1 : 0;

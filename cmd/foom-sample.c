@@ -9,7 +9,6 @@
  * so that it keeps sampling when the machine it watches is stalling.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,11 +168,13 @@ static long long idle_slots(void)
 	double wait_s = opt.idle_max_s;
 
 	for (int i = 0; i < tab.n && wait_s > 0; i++)
-		wait_s = fmin(wait_s, tab.s[i]->gate.wait_s);
-	/* a wait a hair under a whole number of intervals is that number:
-	 * 1 s of 0.1 s ticks sums to 0.999... */
-	wait_s = floor(wait_s / opt.interval_s + 1e-6);
-	return wait_s > 1 ? (long long)wait_s : 1;
+		if (tab.s[i]->gate.wait_s < wait_s)
+			wait_s = tab.s[i]->gate.wait_s;
+	/* whole intervals (wait_s is 0 or more); a wait a hair under a
+	 * whole number of them is that number: 1 s of 0.1 s ticks sums to
+	 * 0.999... */
+	wait_s = wait_s / opt.interval_s + 1e-6;
+	return wait_s >= 2 ? (long long)wait_s : 1;
 }
 
 static void drop(int i)

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,7 +288,7 @@ static int fix_str(char *b, double v, int prec)
 
 	if (!(v >= 0 && v < 1e15) || prec < 0 || prec > 3)
 		return -1;
-	u = llround(v * (double)scale[prec]);
+	u = (long long)(v * (double)scale[prec] + 0.5);
 	*--p = '\0';
 	do {
 		*--p = (char)('0' + u % 10);
@@ -791,8 +790,11 @@ int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
 	g->wait_s = 0;
 	if (!first && !why && ts >= g->hold_until) {
 		double room_kb = near_kb - c->usage_kb;
-		double fill_kbps = fmax(g->rise_kbps, g->fill_floor_kbps > 0 ?
-				       g->fill_floor_kbps : SAMPLE_FILL_FLOOR_KBPS);
+		double fill_kbps = g->fill_floor_kbps > 0 ? g->fill_floor_kbps :
+							   SAMPLE_FILL_FLOOR_KBPS;
+
+		if (g->rise_kbps > fill_kbps)
+			fill_kbps = g->rise_kbps;
 
 		if (c->free_room_kb >= 0 && c->free_room_kb < room_kb)
 			room_kb = c->free_room_kb;

@@ -30,13 +30,19 @@
  * kubelet's own prefix). */
 #define POD_MAX_DEPTH 5
 
+/* While every scope is far from its limit a tick may wait this long by
+ * default (--idle-max): earlyoom's longest poll, and the span of the
+ * predictor's rate and fresh windows, so a rate still has a point of
+ * its own window behind it. */
+#define IDLE_MAX_S 1.0
+
 static struct {
 	int follow, all_cgroups, pods, have_ts;
-	double interval_s, ts;
+	double interval_s, ts, idle_max_s;
 	long count;
 	char **scopes; /* -s operands, as many as argv holds */
 	int nscopes;
-} opt = { .interval_s = 1.0 };
+} opt = { .interval_s = 1.0, .idle_max_s = IDLE_MAX_S };
 
 static struct {
 	struct sampler **s;
@@ -47,7 +53,7 @@ static struct cg_root cg;
 static int cg_ok, procfd;
 static struct rec rec;
 
-enum { OPT_CGROUPS = 0x100, OPT_PODS, OPT_TS };
+enum { OPT_CGROUPS = 0x100, OPT_PODS, OPT_TS, OPT_IDLE_MAX };
 
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Scopes:", 1 },
@@ -61,6 +67,9 @@ static const struct argp_option options[] = {
 	{ "follow", 'f', NULL, 0, "Keep sampling, one tick every interval", 0 },
 	{ "interval", 'i', "SECONDS", 0,
 	  "Seconds between ticks (default 1, at least 0.05)", 0 },
+	{ "idle-max", OPT_IDLE_MAX, "SECONDS", 0,
+	  "While every scope is far from its limit, wait up to SECONDS "
+	  "between ticks (default 1; 0: every tick at the interval)", 0 },
 	{ "count", 'c', "N", 0, "Stop after N ticks (implies -f)", 0 },
 	{ "ts", OPT_TS, "SECONDS", 0,
 	  "Stamp the one tick with this time (replaying a recorded tree)", 0 },
@@ -84,6 +93,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'i':
 		if (msg_parse_double(arg, 0.05, 86400, &opt.interval_s) < 0)
 			argp_error(state, "bad interval '%s' (seconds, 0.05 to 86400)", arg);
+		break;
+	case OPT_IDLE_MAX:
+		if (msg_parse_double(arg, 0, 86400, &opt.idle_max_s) < 0)
+			argp_error(state, "bad idle wait '%s' (seconds, 0 to 86400)", arg);
 		break;
 	case 'c':
 		if (msg_parse_long(arg, 1, 1000000000L, &opt.count) < 0)
@@ -143,8 +156,25 @@ static struct sampler *add(const struct scope *sc)
 	}
 	s->seen = 1;
 	s->cheap_ok = opt.follow; /* one tick alone is always whole */
+	s->tick_s = 0;
 	tab.s[tab.n++] = s;
 	return s;
+}
+
+/* How many intervals the next tick may wait: more than one only when
+ * every scope's gate found it far from its limit (sample.h). */
+static long long idle_slots(void)
+{
+	double wait_s = opt.idle_max_s;
+
+	for (int i = 0; i < tab.n && wait_s > 0; i++)
+		if (tab.s[i]->gate.wait_s < wait_s)
+			wait_s = tab.s[i]->gate.wait_s;
+	/* whole intervals (wait_s is 0 or more); a wait a hair under a
+	 * whole number of them is that number: 1 s of 0.1 s ticks sums to
+	 * 0.999... */
+	wait_s = wait_s / opt.interval_s + 1e-6;
+	return wait_s >= 2 ? (long long)wait_s : 1;
 }
 
 static void drop(int i)
@@ -282,6 +312,7 @@ int main(int argc, char **argv)
 	};
 	int status, nfixed;
 	long ticks = 0;
+	long long slots;
 	double start, next, last_scan;
 
 	msg_init("foom-sample");
@@ -330,13 +361,20 @@ int main(int argc, char **argv)
 		rec_flush();
 		if (!opt.follow || (opt.count && ++ticks >= opt.count))
 			break;
-		/* drift-free: ticks stay on start + k * interval; a tick
-		 * that overran skips the slots it missed */
-		next += opt.interval_s;
-		if (now(CLOCK_MONOTONIC) > next)
+		/* drift-free: ticks stay on start + k * interval; an idle
+		 * tick waits whole intervals, and a tick that overran skips
+		 * the slots it missed (the next tick is then not a chosen
+		 * wait) */
+		slots = idle_slots();
+		next += opt.interval_s * (double)slots;
+		if (now(CLOCK_MONOTONIC) > next) {
 			next = start + opt.interval_s *
 				       (double)(long long)((now(CLOCK_MONOTONIC) - start) /
 							   opt.interval_s + 1);
+			slots = 1;
+		}
+		for (int i = 0; i < tab.n; i++)
+			tab.s[i]->tick_s = slots > 1 ? opt.interval_s * (double)slots : 0;
 		{
 			struct timespec t = { (time_t)next,
 					      (long)((next - (time_t)next) * 1e9) };

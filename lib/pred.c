@@ -29,6 +29,10 @@
 /* A scope unseen for this long (or five of its intervals) is gone: a
  * deleted pod or cgroup; its slot is reused. */
 #define PRED_EXPIRE_S 60.0
+/* A sample's tick_s= (foom-sample's idle tick: the sampler chose to
+ * wait that long) counts up to this: its cap is a second or so, and a
+ * longer announced wait is a pause all the same. */
+#define PRED_TICK_MAX_S 60.0
 /* eta_s beyond an hour says nothing an operator can act on. */
 #define PRED_ETA_MAX_S 3600.0
 
@@ -816,7 +820,7 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 	struct sbuf sb = { reason, 0, sizeof reason };
 	struct sbuf fsb = { fresh_why, 0, sizeof fresh_why };
 	const struct pred_cfg *c = &p->cfg;
-	double g[G_N], ts, gap, frisk, back_s = 0;
+	double g[G_N], ts, gap, frisk, back_s = 0, tick_s = 0;
 	struct win w, fw;
 	const char *scope;
 	struct point cur;
@@ -857,6 +861,11 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 		else
 			cur.c[k - G_N] = v;
 	}
+	if (rec_num(in, "tick_s", &tick_s) < 0 || tick_s < 0) {
+		snprintf(msg, sizeof msg, "'tick_s' is not a number of 0 or more");
+		return PRED_BAD;
+	}
+	tick_s = fmin(tick_s, PRED_TICK_MAX_S);
 	cur.anon_kb = g[G_ANON];
 	cur.avail_kb = g[G_AVAIL];
 
@@ -887,12 +896,15 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 		restarted = R_CLOCK;
 	}
 
-	/* A long gap makes old points meaningless as rate references. */
-	gap = c->gap_s > 0 ? c->gap_s : fmax(5 * s->ival_s, 1.0);
+	/* A long gap makes old points meaningless as rate references.  A
+	 * wait the sampler chose (tick_s) is not a pause, and not the usual
+	 * interval either: the windows that scale with the interval stay
+	 * as they were, and only a delay past it is a gap. */
+	gap = (c->gap_s > 0 ? c->gap_s : fmax(5 * s->ival_s, 1.0)) + tick_s;
 	if (s->n && (s->ival_s > 0 || c->gap_s > 0) && ts - s->last_ts > gap) {
 		sst_restart(s);
 		restarted = R_GAP;
-	} else if (s->n) {
+	} else if (s->n && tick_s == 0) {
 		double dt = ts - s->last_ts;
 
 		s->ival_s = s->ival_s > 0 ? 0.8 * s->ival_s + 0.2 * dt : dt;

@@ -275,11 +275,55 @@ static void emit_either(struct sampler *s, struct rec *r, const char *key,
 		missing(s, bit, file, m[i].field);
 }
 
-/* One "some|full avg10=F avg60=F avg300=F total=N" line. */
-static void add_psi_line(struct rec *r, const char *l, const char *what,
-			 const char *kind)
+/* v, at least 0 and under 10^15, with prec (at most 3) digits after the
+ * point, as "%.*f" prints it, into b (32 bytes); printf's floating
+ * point is the costliest code of a tick.  0, or -1 for a v it leaves to
+ * printf. */
+static int fix_str(char *b, double v, int prec)
 {
-	char key[48], *end;
+	static const long long scale[] = { 1, 10, 100, 1000 };
+	char d[24], *p = d + sizeof d;
+	long long u;
+	int n = 0;
+
+	if (!(v >= 0 && v < 1e15) || prec < 0 || prec > 3)
+		return -1;
+	u = (long long)(v * (double)scale[prec] + 0.5);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+		if (++n == prec)
+			*--p = '.';
+	} while (u || n <= prec);
+	strcpy(b, p);
+	return 0;
+}
+
+static void add_fix(struct rec *r, const char *key, double v, int prec)
+{
+	char b[32];
+
+	if (fix_str(b, v, prec) == 0)
+		rec_add(r, key, b);
+	else
+		rec_add_fix(r, key, v, prec);
+}
+
+/* PSI's keys, by resource and line: no formatting per tick. */
+enum psi_res { PSI_MEM, PSI_IO };
+static const char *const psi_key[2][2][2] = {
+	[PSI_MEM] = { { "psi_mem_some_avg10_pct", "psi_mem_some_total_us" },
+		      { "psi_mem_full_avg10_pct", "psi_mem_full_total_us" } },
+	[PSI_IO] = { { "psi_io_some_avg10_pct", "psi_io_some_total_us" },
+		     { "psi_io_full_avg10_pct", "psi_io_full_total_us" } },
+};
+
+/* One "some|full avg10=F avg60=F avg300=F total=N" line (full: 1). */
+static void add_psi_line(struct rec *r, const char *l, enum psi_res res,
+			 int full)
+{
+	char *end;
 	const char *a = strstr(l, "avg10="), *t = strstr(l, "total=");
 	const char *eol = strchr(l, '\n');
 	double avg10;
@@ -293,23 +337,21 @@ static void add_psi_line(struct rec *r, const char *l, const char *what,
 	total = strtoull(t + 6, &end, 10);
 	if (end == t + 6 || total > LLONG_MAX)
 		return;
-	snprintf(key, sizeof key, "psi_%s_%s_avg10_pct", what, kind);
-	rec_add_fix(r, key, avg10, 2);
-	snprintf(key, sizeof key, "psi_%s_%s_total_us", what, kind);
-	rec_add_ll(r, key, (long long)total);
+	add_fix(r, psi_key[res][full][0], avg10, 2);
+	rec_add_ll(r, psi_key[res][full][1], (long long)total);
 }
 
-static void add_psi(struct rec *r, const char *text, const char *what)
+static void add_psi(struct rec *r, const char *text, enum psi_res res)
 {
 	const char *full;
 
 	if (!text)
 		return;
 	if (strncmp(text, "some ", 5) == 0)
-		add_psi_line(r, text, what, "some");
+		add_psi_line(r, text, res, 0);
 	full = strstr(text, "\nfull ");
 	if (full)
-		add_psi_line(r, full + 1, what, "full");
+		add_psi_line(r, full + 1, res, 1);
 }
 
 void sample_parse_wmarks(const char *text, long page_kb, long long kb[3])
@@ -430,7 +472,7 @@ static void read_node(struct sampler *s, struct rec *r)
 		rec_add_ll(r, "wmark_low_kb", wmark.low_kb);
 		rec_add_ll(r, "wmark_high_kb", wmark.high_kb);
 	}
-	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), "mem");
+	add_psi(r, get(s, SF_PSI_MEM, buf, sizeof buf), PSI_MEM);
 }
 
 /* The node's full part: vmstat, io PSI, /proc/stat. */
@@ -469,7 +511,7 @@ static void read_node_full(struct sampler *s, struct rec *r)
 			rec_add_ll(r, "allocstall", stalls);
 		emit(s, r, "vmstat", vm, 2, 7, &v, 17);
 	}
-	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), "io");
+	add_psi(r, get(s, SF_PSI_IO, buf, sizeof buf), PSI_IO);
 
 	t = get(s, SF_STAT, buf, sizeof buf);
 	if (t) {
@@ -580,7 +622,7 @@ static void read_v1(struct sampler *s, struct rec *r, struct cgtick *t)
 	if (get(s, SF_FAILCNT, ob, sizeof ob) &&
 	    (failcnt = strtoll(ob, NULL, 10)) >= 0)
 		rec_add_ll(r, "failcnt", failcnt);
-	add_psi(r, get(s, SF_PSI_MEM, ob, sizeof ob), "mem");
+	add_psi(r, get(s, SF_PSI_MEM, ob, sizeof ob), PSI_MEM);
 }
 
 static void read_v1_full(struct sampler *s, struct rec *r, struct cgtick *t)
@@ -612,7 +654,7 @@ static void read_v1_full(struct sampler *s, struct rec *r, struct cgtick *t)
 		scan(ob, oc, NMAP(oc), &o);
 		emit(s, r, "memory.oom_control", oc, 0, NMAP(oc), &o, 12);
 	}
-	add_psi(r, get(s, SF_PSI_IO, ob, sizeof ob), "io");
+	add_psi(r, get(s, SF_PSI_IO, ob, sizeof ob), PSI_IO);
 }
 
 /* memory.max, the smallest of the cgroup's and its ancestors', and
@@ -655,7 +697,7 @@ static void read_v2(struct sampler *s, struct rec *r, struct cgtick *t)
 		scan(eb, ev, NMAP(ev), &e);
 		emit(s, r, "memory.events", ev, 0, NMAP(ev), &e, 20);
 	}
-	add_psi(r, get(s, SF_PSI_MEM, eb, sizeof eb), "mem");
+	add_psi(r, get(s, SF_PSI_MEM, eb, sizeof eb), PSI_MEM);
 }
 
 static void read_v2_full(struct sampler *s, struct rec *r, struct cgtick *t)
@@ -688,7 +730,7 @@ static void read_v2_full(struct sampler *s, struct rec *r, struct cgtick *t)
 			    5, 6, &m, 10);
 		emit(s, r, "memory.stat", st, 7, NMAP(st), &m, 11);
 	}
-	add_psi(r, get(s, SF_PSI_IO, pb, sizeof pb), "io");
+	add_psi(r, get(s, SF_PSI_IO, pb, sizeof pb), PSI_IO);
 }
 
 /* Every scope is read whole at least this often: the predictor's rates
@@ -735,6 +777,9 @@ int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
 	    (c->psi_us < g->psi_us ||
 	     (double)(c->psi_us - g->psi_us) / dt >= SAMPLE_PSI_US_PS))
 		why = 1;
+	if (!first && g->usage_kb >= 0 && c->usage_kb > g->usage_kb &&
+	    (c->usage_kb - g->usage_kb) / dt > g->rise_kbps)
+		g->rise_kbps = (c->usage_kb - g->usage_kb) / dt;
 	g->started = 1;
 	g->last_ts = ts;
 	g->usage_kb = c->usage_kb;
@@ -742,6 +787,19 @@ int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
 	g->psi_us = c->psi_us;
 	if (why)
 		g->hold_until = ts + SAMPLE_FULL_HOLD_S;
+	g->wait_s = 0;
+	if (!first && !why && ts >= g->hold_until) {
+		double room_kb = near_kb - c->usage_kb;
+		double fill_kbps = g->fill_floor_kbps > 0 ? g->fill_floor_kbps :
+							   SAMPLE_FILL_FLOOR_KBPS;
+
+		if (g->rise_kbps > fill_kbps)
+			fill_kbps = g->rise_kbps;
+
+		if (c->free_room_kb >= 0 && c->free_room_kb < room_kb)
+			room_kb = c->free_room_kb;
+		g->wait_s = room_kb > 0 ? room_kb / fill_kbps : 0;
+	}
 	if (first || why || ts < g->hold_until ||
 	    ts - g->full_ts >= SAMPLE_FULL_EVERY_S - SAMPLE_EVERY_SLACK_S) {
 		g->full_ts = ts;
@@ -802,6 +860,7 @@ void sample_cheap_of(const struct rec *r, struct sample_cheap *c)
 
 	c->psi_us = ll_of(r, "psi_mem_some_total_us");
 	c->free_low = 0;
+	c->free_room_kb = -1;
 	if (!memcg) { /* the node */
 		long long fr = ll_of(r, "mem_free_kb"), hi = ll_of(r, "wmark_high_kb");
 		long long av = ll_of(r, "mem_available_kb");
@@ -810,10 +869,15 @@ void sample_cheap_of(const struct rec *r, struct sample_cheap *c)
 		c->usage_kb = ll_of(r, "anon_kb");
 		c->hits = -1;
 		/* free memory near the watermarks: reclaim is at work */
-		if (fr >= 0 && hi >= 0)
-			c->free_low = fr <= 2 * hi;
-		else if (av >= 0 && c->limit_kb > 0)
-			c->free_low = av < c->limit_kb * (100 - SAMPLE_NEAR_PCT) / 100;
+		if (fr >= 0 && hi >= 0) {
+			c->free_low = hi > LLONG_MAX / 2 || fr <= 2 * hi;
+			c->free_room_kb = c->free_low ? 0 : fr - 2 * hi;
+		} else if (av >= 0 && c->limit_kb > 0) {
+			long long low_kb = c->limit_kb * (100 - SAMPLE_NEAR_PCT) / 100;
+
+			c->free_low = av < low_kb;
+			c->free_room_kb = c->free_low ? 0 : av - low_kb;
+		}
 		return;
 	}
 	c->limit_kb = ll_of(r, "limit_kb");
@@ -853,7 +917,7 @@ int sample_read(struct sampler *s, struct rec *r, double ts)
 	int full;
 
 	rec_reset(r, "sample");
-	rec_add_ts(r, "ts", ts);
+	add_fix(r, "ts", ts, 3);
 	rec_add(r, "scope", s->sc.name);
 	if (s->sc.kind == SCOPE_POD)
 		rec_add(r, "cgroup", s->sc.cgroup);
@@ -876,6 +940,8 @@ int sample_read(struct sampler *s, struct rec *r, double ts)
 		else if (full)
 			read_v2_full(s, r, &t);
 	}
+	if (s->tick_s > 0)
+		add_fix(r, "tick_s", s->tick_s, 3);
 	if (!full)
 		rec_add(r, "cheap", "1");
 	return s->gone ? -1 : 0;

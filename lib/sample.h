@@ -41,7 +41,18 @@ struct sample_gate {
 	int started;
 	double last_ts, full_ts, hold_until;
 	long long usage_kb, hits, psi_us; /* at the last tick; -1: none */
+	/* The idle tick: after a tick that found no reason, the next may
+	 * wait as long as a fill at the fastest plausible rate (the
+	 * scope's fastest rise seen, at least fill_floor_kbps, 0 meaning
+	 * SAMPLE_FILL_FLOOR_KBPS) takes to bring it to the near margin;
+	 * wait_s is that time (0: the next tick comes at the interval). */
+	double rise_kbps, fill_floor_kbps, wait_s;
 };
+
+/* The fastest plausible fill, in KiB/s: earlyoom's measured worst case
+ * (6000 MiB/s, four workers of stress -m faulting in fresh anonymous
+ * pages), rounded up.  A cgroup fills no faster than the node. */
+#define SAMPLE_FILL_FLOOR_KBPS (6.0 * 1024 * 1024)
 
 /* What the gate judges from, all from the cheap files: the limit, the
  * usage that fills it (a cgroup's usage; the node's anonymous memory),
@@ -50,11 +61,13 @@ struct sample_gate {
 struct sample_cheap {
 	long long limit_kb, usage_kb;
 	int free_low;
+	long long free_room_kb; /* node: free memory over 2x the high
+				 * watermark (free_low below it); -1: none */
 	long long hits, psi_us;
 };
 
 /* Whether the tick at ts (seconds, any clock that does not go back)
- * reads every file (1) or only the cheap ones (0). */
+ * reads every file (1) or only the cheap ones (0); sets g->wait_s. */
 int sample_gate_full(struct sample_gate *g, const struct sample_cheap *c,
 		     double ts);
 
@@ -77,6 +90,9 @@ struct sampler {
 	int gone;         /* a file vanished: the cgroup was removed */
 	int cheap_ok;     /* -f: ticks may be cheap */
 	struct sample_gate gate;
+	/* This tick came tick_s after the last by the idle tick's choice
+	 * (printed as tick_s=); 0: at the interval.  Set by the caller. */
+	double tick_s;
 	/* Settings, read on the first tick and on every whole one after it,
 	 * for the cheap ticks between (-1: none): a lowered limit is a limit
 	 * hit at once (failcnt, memory.events), and that makes the tick

@@ -280,7 +280,8 @@ field() {
 
 @test "sample (live): -f locks its memory and does not grow; a removed cgroup is dropped" {
 	memcg_create follow 67108864
-	foom-sample -f -i 0.05 -s node -s "cgroup:$MEMCG_PATH" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
+	# every tick at the interval: the node alone, idle, would wait
+	foom-sample -f -i 0.05 --idle-max 0 -s node -s "cgroup:$MEMCG_PATH" > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err" &
 	fpid=$!
 	sleep 1
 	lck=$(awk '$1 == "VmLck:" { print $2 }' /proc/$fpid/status)
@@ -361,6 +362,48 @@ field() {
 	! grep -v ' file_kb=' "$BATS_TEST_TMPDIR/v"
 }
 
+@test "sample (live): far from the limit ticks wait (tick_s=); a child filling the cgroup brings every tick back before the near zone" {
+	local out=$BATS_TEST_TMPDIR/out i
+	# 1 GiB: an empty cgroup is 819 MiB from the 80% near margin, over
+	# 0.1 s at the fastest plausible fill, so ticks at -i 0.05 wait two
+	memcg_create idle 1073741824
+	foom-sample -c 10 -i 0.05 --idle-max 0 -s "cgroup:$MEMCG_PATH" > "$BATS_TEST_TMPDIR/off" 2>/dev/null
+	foom-sample -f -i 0.05 -s "cgroup:$MEMCG_PATH" > "$out" 2>/dev/null &
+	fpid=$!
+	for i in $(seq 400); do
+		[ "$(grep -c ' tick_s=' "$out")" -ge 5 ] && break
+		sleep 0.05
+	done
+	# 900 MiB at 200 MiB/s: past the near margin, under the limit
+	in_memcg "$FOOM_TESTBIN/hog" hold 900 200
+	hog=$PID
+	for i in $(seq 800); do
+		[ "$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		            if (v["usage_kb"] >= 0.8 * v["limit_kb"]) n++; delete v }
+		          END { print n + 0 }' "$out")" -ge 5 ] && break
+		sleep 0.05
+	done
+	kill "$fpid" "$hog"
+	wait "$fpid" || true
+	# each record: its line, whether near, whether it waited
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	       print NR, (v["usage_kb"] >= 0.8 * v["limit_kb"]), ("tick_s" in v) ? v["tick_s"] : "-"
+	       delete v }' "$out" > "$BATS_TEST_TMPDIR/ticks"
+	# waits while far: two intervals, the ts the real time after them
+	grep -q ' 0 0.100$' "$BATS_TEST_TMPDIR/ticks"
+	! grep -q ' 1 [0-9]' "$BATS_TEST_TMPDIR/ticks"
+	# the last wait comes before the first near record, with ticks at
+	# the interval between: the ramp is seen whole
+	last=$(awk '$3 != "-" { l = $1 } END { print l + 0 }' "$BATS_TEST_TMPDIR/ticks")
+	near=$(awk '$2 == 1 { print $1; exit }' "$BATS_TEST_TMPDIR/ticks")
+	echo "last wait at record $last, first near at $near"
+	[ "$last" -gt 0 ] && [ -n "$near" ]
+	[ "$near" -gt $((last + 5)) ]
+	# --idle-max 0 on the empty cgroup: no tick waits
+	[ "$(grep -c ' tick_s=' "$BATS_TEST_TMPDIR/off")" -eq 0 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/off")" -eq 10 ]
+}
+
 @test "sample: tests/thin makes of whole samples what -f prints (the same gate on the same keys)" {
 	local t=$BATS_TEST_TMPDIR r n k ts
 	for r in hybrid v2; do
@@ -377,4 +420,22 @@ field() {
 		"$FOOM_TESTBIN/thin" "$t/whole" > "$t/thin"
 		cmp "$t/thin" "$t/f"
 	done
+	# the node alone is far from its limit: the idle tick waits, and
+	# thin -a drops what it would not have read and adds tick_s=
+	sample_of "$S/v2" -c 3 -i 0.05 -s node 2>/dev/null > "$t/f"
+	grep -q ' tick_s=1.000' "$t/f"
+	for k in 1 2 3; do
+		ts=$(sed -n "${k}p" "$t/f" | cut -d' ' -f2)
+		head -1 "$t/f" | sed "s/^sample ts=[^ ]* /sample $ts /"
+		# a tick the sampler did not take, between its second and third
+		[ "$k" != 2 ] || head -1 "$t/f" |
+			sed "s/^sample ts=[^ ]* /sample ts=$(echo "${ts#ts=}" | awk '{ printf "%.3f", $1 + 0.04 }') /"
+	done > "$t/whole"
+	[ "$(wc -l < "$t/whole")" -eq 4 ]
+	"$FOOM_TESTBIN/thin" -a 1 -i 0.05 "$t/whole" > "$t/thin"
+	cmp "$t/thin" "$t/f"
+	# without -a no tick is dropped and none has tick_s=
+	"$FOOM_TESTBIN/thin" "$t/whole" > "$t/thin"
+	[ "$(wc -l < "$t/thin")" -eq 4 ]
+	! grep -q ' tick_s=' "$t/thin"
 }

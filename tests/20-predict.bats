@@ -321,3 +321,44 @@ verdicts() {
 	[ "$(grep -m1 'fresh=near-oom' "$OUT" | grep -o 'ts=[0-9.]*' | head -1)" = ts=1700000004.000 ]
 	grep -q 'fill_eta_s=4.5' "$OUT"
 }
+
+# idle_stream: a quiet cgroup at 0.1 s ticks for 2 s, then ticks 1.0005 s
+# apart that carry tick_s=1.000 (foom-sample's idle tick), the refault
+# counter rising 10 a second throughout; then one 3.5 s late.
+idle_stream() {
+	awk 'function s(t, extra) {
+		printf "sample ts=%.4f scope=cgroup:/app memcg=v1 limit_kb=1048576 usage_kb=204800 working_set_kb=153600 avail_kb=894976 anon_kb=102400 file_kb=102400 failcnt=0 active_file_kb=51200 inactive_file_kb=51200 workingset_refault_file=%d pgmajfault=0 under_oom=0 oom_kill=0%s\n", 1700000000 + t, 10 * t, extra
+	}
+	BEGIN {
+		for (i = 0; i <= 20; i++) s(i / 10, "")
+		for (t = 2; i < 28; i++) s(t += 1.0005, " tick_s=1.000")
+		s(t + 3.5, " tick_s=1.000")
+	}'
+}
+
+@test "a wait the sampler announced (tick_s=) is no gap: rates span it; a delay past it is one" {
+	idle_stream > "$BATS_TEST_TMPDIR/in"
+	foom-predict "$BATS_TEST_TMPDIR/in" > "$OUT" 2> "$ERR"
+	[ ! -s "$ERR" ]
+	[ "$(grep -c '^verdict ' "$OUT")" -eq 29 ]
+	# the idle ticks: a rate over the whole wait, no restart
+	sed -n '22,28p' "$OUT" > "$BATS_TEST_TMPDIR/idle"
+	! grep -q 'restarted' "$BATS_TEST_TMPDIR/idle"
+	[ "$(grep -c ' refault_ps=10 ' "$BATS_TEST_TMPDIR/idle")" -eq 7 ]
+	grep -q ' level=ok ' "$BATS_TEST_TMPDIR/idle"
+	# 3.5 s after the last, announced as 1 s: a pause all the same
+	sed -n '29p' "$OUT" | grep -q 'rates restarted after a gap'
+	# without the key the same waits are gaps (the old reading)
+	sed 's/ tick_s=1.000//' "$BATS_TEST_TMPDIR/in" | foom-predict > "$BATS_TEST_TMPDIR/plain"
+	sed -n '22p' "$BATS_TEST_TMPDIR/plain" | grep -q 'rates restarted after a gap'
+}
+
+@test "tick_s= that is not a number of 0 or more is a bad sample" {
+	printf '%s\n' 'sample ts=1700000000.000 scope=cgroup:/app memcg=v1 limit_kb=1048576 usage_kb=204800 tick_s=-1' \
+		'sample ts=1700000001.000 scope=cgroup:/app memcg=v1 limit_kb=1048576 usage_kb=204800 tick_s=x' \
+		'sample ts=1700000002.000 scope=cgroup:/app memcg=v1 limit_kb=1048576 usage_kb=204800 tick_s=0.5' > "$BATS_TEST_TMPDIR/in"
+	run foom-predict "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c "bad sample: 'tick_s' is not a number of 0 or more")" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^verdict ')" -eq 1 ]
+}

@@ -4,6 +4,7 @@ complete -c foom-sample -l cgroups -d 'Every memory cgroup with a limit of its o
 complete -c foom-sample -l pods -d 'Every Kubernetes pod on the node'
 complete -c foom-sample -s f -l follow -d 'Keep sampling'
 complete -c foom-sample -s i -l interval -x -d 'Seconds between ticks'
+complete -c foom-sample -l idle-max -x -d 'Far from every limit, wait up to SECONDS between ticks'
 complete -c foom-sample -s c -l count -x -d 'Stop after N ticks'
 complete -c foom-sample -l ts -x -d 'Stamp the one tick with this time'
 complete -c foom-sample -s t -l table -d 'Aligned table for people'

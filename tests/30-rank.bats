@@ -743,12 +743,7 @@ IN
 	foom-rank -s "cgroup:$MEMCG_PATH" -k 1 > "$T/victim"
 	[ "$(recio -o pid,cut "$T/victim")" = "$(printf '%s\tcmdline' "$victim")" ]
 	run foom-kill -f --cooldown 0 "$T/victim"
-	# every level made, deepest first: memcg_destroy removes only its own
-	d=$long
-	while [ -n "$d" ] && [ "$d" != . ]; do
-		rmdir "$MEMCG_DIR/$d" 2>/dev/null || true
-		d=$(dirname "$d")
-	done
+	# (memcg_destroy removes the levels made beneath, deepest first)
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" pid=$victim "*" result=killed "* ]]
 	! kill -0 "$victim" 2>/dev/null

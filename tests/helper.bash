@@ -114,13 +114,23 @@ memcg_oom_kills() {
 memcg_destroy() {
 	local i pid
 	[ -n "${MEMCG_DIR:-}" ] && [ -d "$MEMCG_DIR" ] || return 0
+	# the cgroup and any the test made beneath it (a pod's path), each
+	# emptied of the test's processes, the deepest removed first
+	local d dirs
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		# cgroupfs files report size 0: read them to see members
-		[ -n "$(cat "$MEMCG_DIR/cgroup.procs" 2>/dev/null)" ] || break
-		while read -r pid; do
+		[ -n "$(cat $(find "$MEMCG_DIR" -name cgroup.procs) 2>/dev/null)" ] || break
+		cat $(find "$MEMCG_DIR" -name cgroup.procs) 2>/dev/null | while read -r pid; do
 			kill -9 "$pid" 2>/dev/null || true
-		done < "$MEMCG_DIR/cgroup.procs"
+		done
 		sleep 0.2
+	done
+	dirs=$(find "$MEMCG_DIR" -mindepth 1 -depth -type d 2>/dev/null || :)
+	for d in $dirs; do
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.2
+		done
 	done
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		rmdir "$MEMCG_DIR" 2>/dev/null && break

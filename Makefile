@@ -239,6 +239,21 @@ uninstall:
 clean:
 	rm -rf .asan .fuzz lib/*.o lib/*.d lib/libfoom.a cmd/*.d tests/*.d $(CMDS) $(TESTBIN)
 
+# The container image (dist/kubernetes/Dockerfile), built and run for
+# real: bench/image (root, minutes, the network of the apt sources).
+# image-deps installs the engine, runc (crun refuses a hybrid cgroup
+# host) and mmdebstrap, which makes the base image from Debian's
+# archive: no registry is needed.
+image-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		podman runc mmdebstrap util-linux
+
+image: all
+	bench/image
+
+.PHONY: image image-deps
+
 .PHONY: all asan fuzz fuzz-build fuzz-smoke check bench bench-live bench-deps demo eval eval-cheap deps vm-deps vmcheck install uninstall clean
 
 -include $(LIBOBJ:.o=.d) $(CMDS:=.d) $(TESTBIN:=.d) $(FUZZBIN:=.d)

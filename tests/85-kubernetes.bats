@@ -50,17 +50,49 @@ validate() {
 	[ "$(jq -r "$c.livenessProbe.exec.command[0]" "$T/ds.json")" = sh ]
 	[ "$(jq -c "$c.securityContext.capabilities.drop" "$T/ds.json")" = '["ALL"]' ]
 	[ "$(jq -r "$c.securityContext.capabilities.add | sort | join(\",\")" "$T/ds.json")" = \
-		"DAC_READ_SEARCH,IPC_LOCK,KILL,SYS_ADMIN,SYS_PTRACE,SYS_RESOURCE" ]
+		"DAC_READ_SEARCH,IPC_LOCK,KILL,SETPCAP,SYS_ADMIN,SYS_PTRACE,SYS_RESOURCE" ]
 	[ "$(jq -r "$c.securityContext.allowPrivilegeEscalation" "$T/ds.json")" = false ]
 	[ "$(jq -r "$c.securityContext.readOnlyRootFilesystem" "$T/ds.json")" = true ]
 	# the one capability foom-watch does not need is gone before it starts
-	jq -r "$c.command | join(\" \")" "$T/ds.json" | grep -q -- '--bounding-set=-sys_admin .* foom-watch -c /etc/foom/foom.conf$'
+	jq -r "$c.command | join(\" \")" "$T/ds.json" | grep -q -- '--bounding-set=-sys_admin,-setpcap .* foom-watch -c /etc/foom/foom.conf$'
 	# what foom only reads is mounted read-only; it writes only its log,
 	# its metrics, the host lock and its pipes
 	[ "$(jq -r "$c.volumeMounts[] | select(.readOnly != true) | .mountPath" "$T/ds.json" | sort | tr '\n' ' ')" = \
 		"/run/foom-kill.lock /tmp /var/lib/foom/metrics /var/log/foom " ]
 	[ "$(jq -r "$c.volumeMounts[] | select(.readOnly == true) | .mountPath" "$T/ds.json" | sort | tr '\n' ' ')" = \
 		"/etc/foom /host/sys/fs/cgroup /var/log/pods " ]
+}
+
+@test "k8s: the entrypoint's setpriv, given the DaemonSet's capabilities, leaves foom-watch without SYS_ADMIN and SETPCAP" {
+	[ "$(id -u)" = 0 ] || skip "not root"
+	validate --json "$K/daemonset.yaml" > "$T/ds.json"
+	local c='.spec.template.spec.containers[0]' caps
+	# the container's bounding set: only what the DaemonSet adds (root's
+	# permitted and effective sets become it at the next exec)
+	caps=$(jq -r "$c.securityContext.capabilities.add | map(\"+\" + ascii_downcase) | join(\",\")" "$T/ds.json")
+	# the command after nsenter: setpriv ... -- and foom-watch replaced
+	jq -r "$c.command | .[index(\"setpriv\"):] | .[:index(\"--\") + 1] | .[]" "$T/ds.json" > "$T/setpriv"
+	[ "$(head -1 "$T/setpriv")" = setpriv ]
+	[ "$(tail -1 "$T/setpriv")" = -- ]
+	mapfile -t sp < "$T/setpriv"
+	run setpriv --bounding-set=-all,"$caps" -- "${sp[@]}" cat /proc/self/status
+	[ "$status" -eq 0 ]
+	local bnd eff
+	bnd=$(awk '/^CapBnd:/ { print $2 }' <<<"$output")
+	eff=$(awk '/^CapEff:/ { print $2 }' <<<"$output")
+	echo "CapBnd $bnd CapEff $eff"
+	# CAP_SETPCAP is 8, CAP_SYS_ADMIN 21; CAP_KILL (5) and CAP_SYS_PTRACE (19) stay
+	[ $(((16#$bnd >> 21) & 1)) = 0 ]
+	[ $(((16#$eff >> 21) & 1)) = 0 ]
+	[ $(((16#$bnd >> 8) & 1)) = 0 ]
+	[ $(((16#$eff >> 8) & 1)) = 0 ]
+	[ $(((16#$eff >> 5) & 1)) = 1 ]
+	[ $(((16#$eff >> 19) & 1)) = 1 ]
+	# why SETPCAP is there: without it setpriv exits 0 and drops nothing
+	run setpriv --bounding-set=-all,"${caps/,+setpcap/}" -- "${sp[@]}" cat /proc/self/status
+	[ "$status" -eq 0 ]
+	bnd=$(awk '/^CapBnd:/ { print $2 }' <<<"$output")
+	[ $(((16#$bnd >> 21) & 1)) = 1 ]
 }
 
 @test "k8s: the ConfigMap's settings pass foom-watch --check, its policy holds the shipped protect rules" {

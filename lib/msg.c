@@ -44,15 +44,33 @@ void msg_init(const char *prog)
 	atexit(close_stdout);
 }
 
+/* A message is at most this long, cut with "..." beyond: one write(2)
+ * of at most PIPE_BUF (4096) bytes to a pipe is never interleaved with
+ * another's, and the stages of foom-watch share one stderr. */
+#define MSG_LINE_MAX 1024
+
 static void vmsg(int with_errno, const char *fmt, va_list ap)
 {
 	int e = errno;
+	char line[MSG_LINE_MAX];
+	size_t n, room = sizeof line - 1; /* the newline */
+	int k;
 
-	fprintf(stderr, "%s: ", msg_prog);
-	vfprintf(stderr, fmt, ap);
-	if (with_errno)
-		fprintf(stderr, ": %s", strerror(e));
-	fputc('\n', stderr);
+	k = snprintf(line, room, "%s: ", msg_prog);
+	n = k < 0 ? 0 : (size_t)k < room ? (size_t)k : room - 1;
+	k = vsnprintf(line + n, room - n, fmt, ap);
+	n += k < 0 ? 0 : (size_t)k < room - n ? (size_t)k : room - n - 1;
+	if (with_errno) {
+		k = snprintf(line + n, room - n, ": %s", strerror(e));
+		n += k < 0 ? 0 : (size_t)k < room - n ? (size_t)k : room - n - 1;
+	}
+	if (n == room - 1)
+		memcpy(line + n - 3, "...", 3);
+	line[n++] = '\n';
+	fflush(stderr);
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* nowhere left to say it */
+	}
 }
 
 void msg_warnx(const char *fmt, ...)

@@ -89,6 +89,7 @@ int guard_init(struct guard *g, int procfd, const struct rules *rules,
 	       int allow_pid1)
 {
 	char self[PATH_MAX], path[PATH_MAX + 512];
+	struct proc_stat st;
 	ssize_t n;
 	DIR *d;
 	struct dirent *e;
@@ -97,8 +98,12 @@ int guard_init(struct guard *g, int procfd, const struct rules *rules,
 	g->procfd = procfd;
 	g->rules = rules;
 	g->allow_pid1 = allow_pid1;
-	g->self_pid = getpid();
 	g->livefd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g->self.pid = getpid();
+	/* without its own /proc it cannot know itself or its ancestors */
+	if (g->livefd < 0 || proc_stat(g->livefd, g->self.pid, &st) < 0)
+		return -1;
+	g->self.start_ticks = st.start_ticks;
 	/* foom's binaries: this one, and the foom-* beside it */
 	add_exe(g, "/proc/self/exe");
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -115,8 +120,7 @@ int guard_init(struct guard *g, int procfd, const struct rules *rules,
 		}
 	}
 	guard_begin(g);
-	/* without its own /proc it cannot know its ancestors */
-	return g->livefd < 0 ? -1 : 0;
+	return 0;
 }
 
 void guard_begin(struct guard *g)
@@ -149,7 +153,7 @@ const char *guard_stat(const struct guard *g, const struct proc_stat *st,
 		return "pid 1";
 	if (proc_is_kthread(st))
 		return "kernel thread";
-	if (st->pid == g->self_pid)
+	if (st->pid == g->self.pid && st->start_ticks == g->self.start_ticks)
 		return "foom itself";
 	for (int i = 0; i < g->nanc; i++)
 		if (g->anc[i].pid == st->pid &&

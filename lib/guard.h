@@ -37,8 +37,11 @@ struct guard {
 	int procfd;
 	const struct rules *rules; /* protect rules are read; NULL: none */
 	int allow_pid1;            /* a container's PID 1 may be signalled */
-	int self_pid;
 	int livefd;                /* this process's own /proc */
+	/* this process, and its ancestors: a PID with its start time, as
+	 * the live /proc gives them; a PID alone may be another process's
+	 * in the /proc scanned (another namespace's, or a fixture) */
+	struct { int pid; unsigned long long start_ticks; } self;
 	int nanc;
 	struct { int pid; unsigned long long start_ticks; } anc[GUARD_ANC_MAX];
 	int nexe;

@@ -469,16 +469,21 @@ rankp() {
 	[ "$status" -eq 3 ]
 }
 
-# gen_procs DIR FIRST LAST: processes FIRST..LAST in a /proc tree at DIR
+# Fixture PIDs start above the kernel's PID_MAX_LIMIT (4194304): no live
+# process, foom-rank or one of its ancestors, ever has one of them.
+FAKE_PID0=4194304
+# gen_procs DIR FIRST LAST: processes FAKE_PID0 + FIRST..LAST in a /proc
+# tree at DIR
 gen_procs() {
-	awk -v d="$1" -v a="$2" -v b="$3" 'BEGIN {
-		for (pid = a; pid <= b; pid++) {
+	awk -v d="$1" -v a="$2" -v b="$3" -v z="$FAKE_PID0" 'BEGIN {
+		for (n = a; n <= b; n++) {
+			pid = z + n
 			p = d "/" pid
 			system("mkdir -p " p)
 			printf "%d (w%d) S 1 %d %d 0 -1 4194560 1 0 0 0 5 2 0 0 20 0 1 0 %d 1000 %d 0\n", \
-				pid, pid, pid, pid, 1000 + pid, 10 + pid % 50 > (p "/stat")
+				pid, n, pid, pid, 1000 + n, 10 + n % 50 > (p "/stat")
 			printf "Name:\tw%d\nPid:\t%d\nUid:\t0\t0\t0\t0\nNSpid:\t%d\nVmRSS:\t100 kB\n", \
-				pid, pid, pid > (p "/status")
+				n, pid, pid > (p "/status")
 			printf "1\n" > (p "/oom_score")
 			printf "0\n" > (p "/oom_score_adj")
 			close(p "/stat"); close(p "/status"); close(p "/oom_score"); close(p "/oom_score_adj")
@@ -527,7 +532,7 @@ lines_reach() {
 	echo "50000.00 90000.00" > "$T/p/uptime"
 	gen_procs "$T/p" 1000 1299
 	: > "$T/cg/memory/pod/memory.usage_in_bytes"
-	for i in $(seq 1000 1299); do
+	for i in $(seq $((FAKE_PID0 + 1000)) $((FAKE_PID0 + 1299))); do
 		echo "12:memory:/pod" > "$T/p/$i/cgroup"
 		echo "$i"
 	done > "$T/cg/memory/pod/cgroup.procs"

@@ -113,13 +113,30 @@ pids() {
 	[ ! -s "$T/err" ]
 }
 
+# fresh_pids SCRIPT ARG...: sh SCRIPT ARG... as the child of a new shell,
+# so that both PIDs are new; again while the script finds them among the
+# fixture's (its status 99), as a machine whose PIDs wrapped may hand out.
+fresh_pids() {
+	local try rc
+	for try in 1 2 3 4 5; do
+		rc=0
+		sh -c 'sh "$@"' sh "$@" || rc=$?
+		[ "$rc" -eq 99 ] || return "$rc"
+	done
+	return 99
+}
+
 @test "rank: foom itself and its ancestors are never candidates; its group's others are" {
 	cp -r "$FR/proc" "$T/proc"
 	# In the shell that becomes foom-rank (exec keeps the PID and the
 	# start time): write itself and its parent, each with its real start
 	# time, and a process of its group, each with the top oom_score.
 	cat > "$T/run" <<'SH'
-p=$1/proc; shift
+p=$1/proc
+for pid in $$ $PPID; do
+	[ ! -e "$p/$pid" ] && [ "$pid" != 777 ] || exit 99
+done
+echo "$$ $PPID" > "$1/ids"; shift
 pg=$(cut -d' ' -f5 /proc/$$/stat)
 for pid in $$ $PPID 777; do
 	cp -r "$p/500" "$p/$pid"
@@ -132,7 +149,7 @@ for pid in $$ $PPID; do
 done
 exec foom-rank --proc "$p" --cgroup-root "$1" -o pid -k 3
 SH
-	sh -c 'echo "$$ $PPID" > "$0/ids"; exec sh "$0/run" "$0" "$1"' "$T" "$FR/cg-v1" > "$T/out"
+	fresh_pids "$T/run" "$T" "$FR/cg-v1" > "$T/out"
 	read -r self parent < "$T/ids"
 	# 320 (oom_score 1000, more RSS) leads; then the group's other
 	# process; neither foom-rank nor its parent is there
@@ -143,7 +160,11 @@ SH
 @test "rank: a reused PID is not foom or its ancestor: another start time is a candidate" {
 	cp -r "$FR/proc" "$T/proc"
 	cat > "$T/run" <<'SH'
-p=$1/proc; shift
+p=$1/proc
+for pid in $$ $PPID; do
+	[ ! -e "$p/$pid" ] || exit 99
+done
+echo "$$ $PPID" > "$1/ids"; shift
 pg=$(cut -d' ' -f5 /proc/$$/stat)
 for pid in $$ $PPID; do
 	cp -r "$p/500" "$p/$pid"
@@ -152,7 +173,7 @@ for pid in $$ $PPID; do
 done
 exec foom-rank --proc "$p" --cgroup-root "$1" -o pid -k 4
 SH
-	sh -c 'echo "$$ $PPID" > "$0/ids"; exec sh "$0/run" "$0" "$1"' "$T" "$FR/cg-v1" > "$T/out"
+	fresh_pids "$T/run" "$T" "$FR/cg-v1" > "$T/out"
 	read -r self parent < "$T/ids"
 	# the fixture's start time (4000) is neither foom-rank's nor its
 	# parent's: a fixture's PID or another namespace's may be foom's own

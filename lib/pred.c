@@ -720,6 +720,7 @@ struct judged {
 	struct feat f, ff;
 	int level, fresh;
 	double risk;
+	double eta_s; /* the judgement's the reason speaks for */
 };
 
 static void write_verdict(const struct rec *in, const struct sst *s,
@@ -738,7 +739,7 @@ static void write_verdict(const struct rec *in, const struct sst *s,
 	rec_add(out, "fresh", pred_level_name(j->fresh));
 	rec_add_fix(out, "evidence_ts", j->ff.from_ts, 3);
 	rec_add_fix(out, "risk", j->risk, 2);
-	add_num(out, "eta_s", f->eta_s, 1);
+	add_num(out, "eta_s", j->eta_s, 1);
 	rec_add(out, "reason", reason);
 	add_num(out, "avail_pct", f->avail_pct, 1);
 	add_num(out, "usage_pct", f->use_pct, 1);
@@ -946,9 +947,11 @@ enum pred_res pred_sample(struct pred *p, const struct rec *in,
 	/* The shown level is never below the fresh one (a rise over the
 	 * fresh window alone can be steeper than over the grow window). */
 	raw = raw_all;
+	j.eta_s = j.f.eta_s;
 	if (j.fresh > raw_all) {
 		raw = j.fresh;
 		j.risk = fmax(j.risk, frisk);
+		j.eta_s = j.ff.eta_s;
 		sb.len = 0;
 		sb_add(&sb, "%s", fresh_why);
 	}

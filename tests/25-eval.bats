@@ -129,3 +129,17 @@ row() {
 	grep -q '^vm-node  *kill ' "$out"
 	grep -Eq '^summary vm foom +detected ([0-9]+)/\1 \(\1 before the onset\), false alarms 0/[1-9]' "$out"
 }
+
+@test "a verdict's eta_s is the time its reason gives: the fresh judgement's when that speaks" {
+	local n
+	for n in $(trace_names); do
+		foom-predict -o eta_s,reason "$TESTS/.traces/eval/$n.samples"
+	done | awk -F '\t' '
+		match($2, /^available memory falls: gone in [0-9.]+ s/) {
+			n++
+			said = substr($2, 1, RLENGTH - 2)
+			sub(/.* /, "", said)
+			if ($1 != said) { print "eta_s " $1 ", reason: " $2; bad++ }
+		}
+		END { print n " verdicts say when memory is gone"; exit bad || !n }'
+}

@@ -184,6 +184,30 @@ field() {
 	alive "$VPID" "$VSTART"
 }
 
+# Where this host's root may not set -1000, the same test runs in a qemu
+# guest (bench/vm/run, make vm-deps), whose root has every capability.
+@test "invariant 2: oom_score_adj -1000 is refused, live in a guest where root may set it" {
+	command -v qemu-system-x86_64 > /dev/null && [ -f "$TOP/bench/vm/.kernel/current" ] ||
+		skip "no qemu or guest kernel (make vm-deps)"
+	mkdir "$T/out"
+	cat > "$T/guest" <<-EOF
+	#!/bin/sh
+	cd '$TOP' && FOOM_BIN='$FOOM_BIN' FOOM_TESTBIN='$FOOM_TESTBIN' \
+		FOOM_SANITIZED='${FOOM_SANITIZED:-}' bats --tap \
+		-f '^invariant 2: oom_score_adj -1000 is refused \(live\)\$' \
+		tests/40-kill.bats > /run/out/tap 2>&1
+	echo "status \$?" >> /run/out/tap
+	EOF
+	chmod +x "$T/guest"
+	run "$TOP/bench/vm/run" -m 512 "$T/out" "$T/guest"
+	cat "$T/out/tap" || tail -20 "$T/out/console.log"
+	[ "$status" -eq 0 ]
+	# ran, not skipped, and passed
+	[ "$(cat "$T/out/tap")" = "1..1
+ok 1 invariant 2: oom_score_adj -1000 is refused (live)
+status 0" ]
+}
+
 @test "invariant 2: fixture /proc: PID 1, kernel thread, -1000 refused; stale; gone" {
 	run foom-kill -n --proc "$FIX/kill/proc" -o pid,start,comm,result,rss_kb,reason \
 		1 2 300 400:6000 400:6001 500

@@ -177,7 +177,7 @@ field() {
 @test "invariant 2: oom_score_adj -1000 is refused (live)" {
 	victim
 	echo -1000 > "/proc/$VPID/oom_score_adj" 2>/dev/null ||
-		skip "cannot set oom_score_adj -1000 here (no CAP_SYS_RESOURCE); the fixture test covers the check"
+		skip "cannot set oom_score_adj -1000 here (no CAP_SYS_RESOURCE); the fixture test covers the check, and the guest test runs this one"
 	run foom-kill -o result,reason "$VPID:$VSTART"
 	[ "$status" -eq 1 ]
 	[ "$output" = "protected	oom_score_adj -1000" ]

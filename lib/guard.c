@@ -141,6 +141,11 @@ void guard_begin(struct guard *g)
 	}
 }
 
+static int is_proc(const struct guard_proc *p, const struct proc_stat *st)
+{
+	return p->pid == st->pid && p->start_ticks == st->start_ticks;
+}
+
 const char *guard_stat(const struct guard *g, const struct proc_stat *st,
 		       int *gone)
 {
@@ -153,11 +158,10 @@ const char *guard_stat(const struct guard *g, const struct proc_stat *st,
 		return "pid 1";
 	if (proc_is_kthread(st))
 		return "kernel thread";
-	if (st->pid == g->self.pid && st->start_ticks == g->self.start_ticks)
+	if (is_proc(&g->self, st))
 		return "foom itself";
 	for (int i = 0; i < g->nanc; i++)
-		if (g->anc[i].pid == st->pid &&
-		    g->anc[i].start_ticks == st->start_ticks)
+		if (is_proc(&g->anc[i], st))
 			return "an ancestor of foom";
 	return NULL;
 }

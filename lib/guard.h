@@ -33,17 +33,22 @@
 /* foom's binaries, found beside this one. */
 #define GUARD_EXE_MAX 16
 
+/* A process as the live /proc gives it: its PID with its start time, so
+ * that a PID alone, another process's in the /proc scanned (another
+ * namespace's, or a fixture), is never taken for it. */
+struct guard_proc {
+	int pid;
+	unsigned long long start_ticks;
+};
+
 struct guard {
 	int procfd;
 	const struct rules *rules; /* protect rules are read; NULL: none */
 	int allow_pid1;            /* a container's PID 1 may be signalled */
 	int livefd;                /* this process's own /proc */
-	/* this process, and its ancestors: a PID with its start time, as
-	 * the live /proc gives them; a PID alone may be another process's
-	 * in the /proc scanned (another namespace's, or a fixture) */
-	struct { int pid; unsigned long long start_ticks; } self;
+	struct guard_proc self;     /* this process */
 	int nanc;
-	struct { int pid; unsigned long long start_ticks; } anc[GUARD_ANC_MAX];
+	struct guard_proc anc[GUARD_ANC_MAX];
 	int nexe;
 	struct { dev_t dev; ino_t ino; } exe[GUARD_EXE_MAX];
 };

@@ -312,36 +312,38 @@ field() {
 	[ "$(grep -c "scope=cgroup:$MEMCG_PATH" "$BATS_TEST_TMPDIR/out")" -gt 40 ]
 }
 
+# The live cheap-tick tests' waits (poll): the memcg's usage, and the
+# samples in FILE that waited (tick_s=) or are near the limit (80%).
+usage_at_least() {
+	[ "$(cat "$MEMCG_DIR/memory.usage_in_bytes")" -ge "$1" ]
+}
+waits_at_least() {
+	[ "$(grep -c ' tick_s=' "$1")" -ge "$2" ]
+}
+nears_at_least() {
+	[ "$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	            if (v["usage_kb"] >= 0.8 * v["limit_kb"]) n++; delete v }
+	          END { print n + 0 }' "$1")" -ge "$2" ]
+}
+
 @test "sample (live): -f far from the limit reads only the cheap files; near it every tick is whole; foom-predict carries the rest" {
-	local out=$BATS_TEST_TMPDIR/out i
+	local out=$BATS_TEST_TMPDIR/out
 	memcg_create cheap 134217728
 	foom-sample -f -i 0.05 -s "cgroup:$MEMCG_PATH" > "$out" 2>/dev/null &
 	fpid=$!
-	for i in $(seq 400); do
-		[ "$(wc -l < "$out")" -ge 30 ] && break
-		sleep 0.05
-	done
+	poll 400 lines_at_least "$out" 30
 	# a lowered limit is read on the next whole tick: within a second
 	# of ticks (20 at 0.05 s, and the one under way)
 	n=$(wc -l < "$out")
 	echo $((127 << 20)) > "$MEMCG_DIR/memory.limit_in_bytes"
-	for i in $(seq 400); do
-		[ "$(wc -l < "$out")" -ge $((n + 22)) ] && break
-		sleep 0.05
-	done
+	poll 400 lines_at_least "$out" $((n + 22))
 	head -$((n + 22)) "$out" | tail -1 | grep -q " limit_kb=$((127 << 10)) "
 	# 112 of 127 MiB: past the 80% from which every tick is whole
 	in_memcg "$FOOM_TESTBIN/hog" hold 112
 	hog=$PID
-	for i in $(seq 400); do
-		[ "$(cat "$MEMCG_DIR/memory.usage_in_bytes")" -ge $((112 << 20)) ] && break
-		sleep 0.05
-	done
+	poll 400 usage_at_least $((112 << 20))
 	n=$(wc -l < "$out")
-	for i in $(seq 400); do
-		[ "$(wc -l < "$out")" -ge $((n + 20)) ] && break
-		sleep 0.05
-	done
+	poll 400 lines_at_least "$out" $((n + 20))
 	kill "$fpid" "$hog"
 	wait "$fpid" || true
 	# whole first, then cheap ones: usage, limit, failcnt, none of memory.stat's
@@ -366,26 +368,18 @@ field() {
 }
 
 @test "sample (live): far from the limit ticks wait (tick_s=); a child filling the cgroup brings every tick back before the near zone" {
-	local out=$BATS_TEST_TMPDIR/out i
+	local out=$BATS_TEST_TMPDIR/out
 	# 1 GiB: an empty cgroup is 819 MiB from the 80% near margin, over
 	# 0.1 s at the fastest plausible fill, so ticks at -i 0.05 wait two
 	memcg_create idle 1073741824
 	foom-sample -c 10 -i 0.05 --idle-max 0 -s "cgroup:$MEMCG_PATH" > "$BATS_TEST_TMPDIR/off" 2>/dev/null
 	foom-sample -f -i 0.05 -s "cgroup:$MEMCG_PATH" > "$out" 2>/dev/null &
 	fpid=$!
-	for i in $(seq 400); do
-		[ "$(grep -c ' tick_s=' "$out")" -ge 5 ] && break
-		sleep 0.05
-	done
+	poll 400 waits_at_least "$out" 5
 	# 900 MiB at 200 MiB/s: past the near margin, under the limit
 	in_memcg "$FOOM_TESTBIN/hog" hold 900 200
 	hog=$PID
-	for i in $(seq 800); do
-		[ "$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		            if (v["usage_kb"] >= 0.8 * v["limit_kb"]) n++; delete v }
-		          END { print n + 0 }' "$out")" -ge 5 ] && break
-		sleep 0.05
-	done
+	poll 800 nears_at_least "$out" 5
 	kill "$fpid" "$hog"
 	wait "$fpid" || true
 	# each record: its line, whether near, whether it waited

@@ -511,15 +511,6 @@ gen_procs() {
 		}
 	}'
 }
-# lines_reach FILE N: wait until FILE has N lines
-lines_reach() {
-	local i
-	for i in $(seq 600); do
-		[ "$(wc -l < "$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 @test "rank -f: the tables are sized to the node's processes and grow with them, after the victims" {
 	mkdir "$T/p"
@@ -531,11 +522,11 @@ lines_reach() {
 	rp=$!
 	exec 7> "$T/in"
 	echo "verdict ts=1.000 scope=node level=oom" >&7
-	lines_reach "$T/out" 300
+	poll 600 lines_at_least "$T/out" 300
 	# 1300 now: more than the tables sized for 300 hold
 	gen_procs "$T/p" 1300 2299
 	echo "verdict ts=2.000 scope=node level=oom" >&7
-	lines_reach "$T/err" 1
+	poll 600 lines_at_least "$T/err" 1
 	# grown after that scan's victims: the next scan takes every one
 	echo "verdict ts=3.000 scope=node level=oom" >&7
 	exec 7>&-

@@ -152,6 +152,24 @@ in_memcg() {
 	PID=$!
 }
 
+# poll TRIES CMD...: CMD every 0.05 s until it succeeds, at most TRIES
+# times; status 1 when it never did.  A live test's wait: it bounds how
+# long the test may hang, never how fast the machine must be.
+poll() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# lines_at_least FILE N: FILE has N lines or more.
+lines_at_least() {
+	[ "$(wc -l < "$1")" -ge "$2" ]
+}
+
 # Compare output with a golden file; on mismatch show the diff.
 assert_golden() {
 	local golden=$1 actual=$2

@@ -49,21 +49,22 @@ void msg_init(const char *prog)
  * another's, and the stages of foom-watch share one stderr. */
 #define MSG_LINE_MAX 1024
 
+/* What an snprintf into LEFT bytes wrote, of the K it wanted. */
+static size_t wrote(int k, size_t left)
+{
+	return k < 0 ? 0 : (size_t)k < left ? (size_t)k : left - 1;
+}
+
 static void vmsg(int with_errno, const char *fmt, va_list ap)
 {
 	int e = errno;
 	char line[MSG_LINE_MAX];
 	size_t n, room = sizeof line - 1; /* the newline */
-	int k;
 
-	k = snprintf(line, room, "%s: ", msg_prog);
-	n = k < 0 ? 0 : (size_t)k < room ? (size_t)k : room - 1;
-	k = vsnprintf(line + n, room - n, fmt, ap);
-	n += k < 0 ? 0 : (size_t)k < room - n ? (size_t)k : room - n - 1;
-	if (with_errno) {
-		k = snprintf(line + n, room - n, ": %s", strerror(e));
-		n += k < 0 ? 0 : (size_t)k < room - n ? (size_t)k : room - n - 1;
-	}
+	n = wrote(snprintf(line, room, "%s: ", msg_prog), room);
+	n += wrote(vsnprintf(line + n, room - n, fmt, ap), room - n);
+	if (with_errno)
+		n += wrote(snprintf(line + n, room - n, ": %s", strerror(e)), room - n);
 	if (n == room - 1)
 		memcpy(line + n - 3, "...", 3);
 	line[n++] = '\n';

@@ -239,6 +239,23 @@ field() {
 	[[ "$output" == *"cannot open a memory cgroup hierarchy under '$BATS_TEST_TMPDIR/none'"* ]]
 }
 
+@test "sample: a message longer than 1 KiB is one line, cut with ..., in one write" {
+	local long=$BATS_TEST_TMPDIR/none d
+	for d in a b c d e f; do
+		long=$long/$(printf "$d%.0s" $(seq 200))
+	done
+	run foom-sample --proc "$long" --ts 1
+	[ "$status" -eq 3 ]
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/err"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/err")" -eq 1 ]
+	[ "$(wc -c < "$BATS_TEST_TMPDIR/err")" -le 1024 ]
+	[[ "$(cat "$BATS_TEST_TMPDIR/err")" == "foom-sample: cannot open '$BATS_TEST_TMPDIR/none/aaa"*"..." ]]
+	# one write(2) of it, never the prefix and the text apart
+	strace -f -e trace=write -o "$BATS_TEST_TMPDIR/trace" \
+		foom-sample --proc "$long" --ts 1 2> /dev/null || [ $? -eq 3 ]
+	[ "$(grep -c '^[0-9]* *write(2, ' "$BATS_TEST_TMPDIR/trace")" -eq 1 ]
+}
+
 @test "sample: -c N ticks on the drift-free schedule, none before its slot" {
 	run --separate-stderr sample_of "$S/v2" -s cgroup:/app -c 4 -i 0.05 -o ts
 	[ "$status" -eq 0 ]
